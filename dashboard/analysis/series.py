@@ -1,0 +1,58 @@
+"""Selecting series out of the long observation table: by pair, statistics basis and flow."""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from dashboard.model import Pair
+
+
+def basis_series(
+    observations: pd.DataFrame, reporter: str, partner: str, flow: str = "total"
+) -> pd.Series:
+    """Values in US dollars indexed by year, as ``reporter``'s statistics report them."""
+    rows = observations[
+        (observations["reporter"] == reporter)
+        & (observations["partner"] == partner)
+        & (observations["flow"] == flow)
+    ]
+    s = rows.set_index("year")["value_usd"].astype(float).sort_index()
+    s.index = s.index.astype(int)
+    s.name = f"{reporter}->{partner} {flow}"
+    return s
+
+
+def basis_rows(
+    observations: pd.DataFrame, reporter: str, partner: str, flow: str = "total"
+) -> pd.DataFrame:
+    """The full observation rows (with provenance) behind :func:`basis_series`."""
+    rows = observations[
+        (observations["reporter"] == reporter)
+        & (observations["partner"] == partner)
+        & (observations["flow"] == flow)
+    ]
+    return rows.sort_values("year").reset_index(drop=True)
+
+
+def pairs_in(observations: pd.DataFrame, targets: pd.DataFrame | None = None) -> list[Pair]:
+    """Every pair that has observations or targets, China–Kazakhstan first, then by code."""
+    codes: set[tuple[str, str]] = set()
+    for r, p in observations[["reporter", "partner"]].drop_duplicates().itertuples(index=False):
+        codes.add(tuple(sorted((r, p))))
+    if targets is not None and len(targets):
+        for a, b in targets[["country_a", "country_b"]].drop_duplicates().itertuples(index=False):
+            codes.add(tuple(sorted((a, b))))
+    pairs = [Pair(a, b) for a, b in sorted(codes)]
+    return sorted(pairs, key=lambda p: (p.code != "CHN-KAZ", p.code))
+
+
+def bases_for(observations: pd.DataFrame, pair: Pair) -> list[str]:
+    """Reporters whose statistics cover ``pair`` (totals), the pair's first country first."""
+    have = observations[
+        (observations["flow"] == "total")
+        & (
+            ((observations["reporter"] == pair.a) & (observations["partner"] == pair.b))
+            | ((observations["reporter"] == pair.b) & (observations["partner"] == pair.a))
+        )
+    ]["reporter"].unique()
+    return [r for r in (pair.a, pair.b) if r in set(have)]

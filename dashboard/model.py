@@ -1,0 +1,121 @@
+"""The project's vocabulary: column names, allowed codes, the error type for bad data files.
+
+Every other layer (loaders, analysis, charts, CLI, UI) speaks in these names, so a column is renamed
+in one place. Nothing here does I/O.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import cache
+
+import pycountry
+
+#: Columns of an observation table, in file order. ``value_usd`` is in US dollars (not billions).
+OBSERVATION_COLUMNS: tuple[str, ...] = (
+    "reporter",
+    "partner",
+    "year",
+    "flow",
+    "value_usd",
+    "qualifier",
+    "source",
+    "source_url",
+    "published",
+    "confidence",
+    "note",
+)
+#: Optional provenance columns written by live fetches and uploads (empty for the snapshot).
+OPTIONAL_OBSERVATION_COLUMNS: tuple[str, ...] = ("valuation", "retrieved")
+#: The key that must be unique in an observation table.
+OBSERVATION_KEY: tuple[str, ...] = ("reporter", "partner", "year", "flow")
+
+FLOWS: tuple[str, ...] = ("export", "import", "total")
+CONFIDENCE_LEVELS: tuple[str, ...] = ("high", "medium", "low")
+#: How a figure was stated: as reported, rounded ("about 25"), or a floor ("exceeded $20 bn").
+QUALIFIERS: tuple[str, ...] = ("reported", "approx", "at_least")
+
+YEAR_MIN = 1948  # first GATT year; nothing older is bilateral trade data we would ship
+YEAR_MAX = 2100
+
+#: Project-defined aggregate partners, in ISO 3166's user-assigned range (X..), so they can never
+#: collide with a real country code.
+REGION_CODES: dict[str, str] = {
+    "XCA": "Central Asia (KAZ, KGZ, TJK, TKM, UZB)",
+    "XAS": "ASEAN (10 member states)",
+    "W00": "World",
+}
+
+#: Display names for statistics bases: whose statistics a figure is.
+BASIS_LABELS: dict[str, str] = {
+    "CHN": "China customs (GACC)",
+    "KAZ": "Kazakhstan statistics (BNS)",
+}
+
+
+@cache
+def known_codes() -> frozenset[str]:
+    """ISO 3166-1 alpha-3 codes plus the project's region codes."""
+    return frozenset(c.alpha_3 for c in pycountry.countries) | frozenset(REGION_CODES)
+
+
+def country_name(code: str) -> str:
+    """A readable name for an ISO3 or region code (the code itself if unknown)."""
+    if code in REGION_CODES:
+        return REGION_CODES[code]
+    country = pycountry.countries.get(alpha_3=code)
+    if country is None:
+        return code
+    return getattr(country, "common_name", None) or country.name
+
+
+def basis_label(reporter: str) -> str:
+    """How a statistics basis is named on screen: the publisher where we know it."""
+    return BASIS_LABELS.get(reporter, f"{country_name(reporter)} statistics")
+
+
+@dataclass(frozen=True)
+class Pair:
+    """An unordered country pair, written with a canonical order (``CHN-KAZ``)."""
+
+    a: str
+    b: str
+
+    @classmethod
+    def parse(cls, text: str) -> Pair:
+        """Parse ``"CHN-KAZ"``; raises ValueError with a readable message."""
+        parts = text.strip().upper().split("-")
+        if len(parts) != 2 or not all(parts):
+            raise ValueError(f"pair must look like CHN-KAZ, got {text!r}")
+        a, b = parts
+        unknown = [p for p in (a, b) if p not in known_codes()]
+        if unknown:
+            raise ValueError(f"unknown country code(s) in pair {text!r}: {', '.join(unknown)}")
+        if a == b:
+            raise ValueError(f"a pair needs two different countries, got {text!r}")
+        return cls(a, b)
+
+    @property
+    def code(self) -> str:
+        return f"{self.a}-{self.b}"
+
+    @property
+    def label(self) -> str:
+        return f"{country_name(self.a)} – {country_name(self.b)}"
+
+    def other(self, reporter: str) -> str:
+        """The partner when ``reporter`` reports."""
+        return self.b if reporter == self.a else self.a
+
+
+class DataFileError(ValueError):
+    """A data file failed validation. The message names the file, the line and the problem."""
+
+    def __init__(self, path: str, problems: list[tuple[int | None, str]]):
+        self.path = path
+        self.problems = problems
+        lines = [
+            f"{path}, line {line}: {problem}" if line is not None else f"{path}: {problem}"
+            for line, problem in problems
+        ]
+        super().__init__("\n".join(lines))

@@ -1,0 +1,412 @@
+"""Schemas for the two data tables, and validation that reports every problem with its line.
+
+The same validator guards the shipped snapshot, the local store (before an atomic replace) and
+anything a user brings, so a file that passes here is safe for every other layer. Problems are
+collected with pandera's lazy validation and translated to ``file, line N: problem`` messages:
+line numbers count the header as line 1, as a spreadsheet or editor shows them.
+"""
+
+from __future__ import annotations
+
+import io
+import re
+from collections.abc import Iterable
+from datetime import date
+from pathlib import Path
+
+import pandas as pd
+import pandera.pandas as pa
+
+from dashboard.model import (
+    CONFIDENCE_LEVELS,
+    FLOWS,
+    OBSERVATION_COLUMNS,
+    OBSERVATION_KEY,
+    OPTIONAL_OBSERVATION_COLUMNS,
+    QUALIFIERS,
+    YEAR_MAX,
+    YEAR_MIN,
+    DataFileError,
+    known_codes,
+)
+
+_URL = re.compile(r"^https?://[^\s<>\"']+$")
+_PARTIAL_DATE = re.compile(r"^(\d{4})(?:-(\d{2})(?:-(\d{2}))?)?$")
+
+TARGET_COLUMNS: tuple[str, ...] = (
+    "id",
+    "country_a",
+    "country_b",
+    "announced",
+    "announced_by",
+    "base_year",
+    "base_value_usd",
+    "target_value_usd",
+    "target_multiple",
+    "target_year",
+    "target_year_note",
+    "basis",
+    "scope",
+    "source",
+    "source_url",
+    "published",
+    "note",
+)
+
+
+def is_partial_iso_date(text: str) -> bool:
+    """True for ISO 8601 dates at the precision a source gives: ``2024``, ``2024-07``, ``2024-07-03``.
+
+    Sources often date a statement only to the month or year; storing ``2024-07`` keeps that
+    honest instead of inventing a day.
+    """
+    m = _PARTIAL_DATE.match(text)
+    if not m:
+        return False
+    y, mo, d = (int(g) if g else None for g in m.groups())
+    try:
+        date(y, mo or 1, d or 1)
+    except ValueError:
+        return False
+    return 1900 <= y <= 2100
+
+
+def _text(**kw) -> pa.Column:
+    return pa.Column(str, nullable=False, coerce=True, **kw)
+
+
+def _known_code() -> pa.Check:
+    return pa.Check(lambda s: s.isin(known_codes()), error="unknown ISO3 country code")
+
+
+def _observation_schema() -> pa.DataFrameSchema:
+    return pa.DataFrameSchema(
+        {
+            "reporter": _text(checks=_known_code()),
+            "partner": _text(checks=_known_code()),
+            "year": pa.Column(
+                "Int64", nullable=True, coerce=True, checks=pa.Check.in_range(YEAR_MIN, YEAR_MAX)
+            ),
+            "flow": _text(checks=pa.Check.isin(FLOWS)),
+            "value_usd": pa.Column(
+                "float64",
+                nullable=True,
+                coerce=True,
+                checks=[
+                    pa.Check.gt(0, error="value_usd must be a positive number of US dollars"),
+                    pa.Check(lambda s: s < 1e14, error="value_usd implausibly large (> $100 tn)"),
+                ],
+            ),
+            "qualifier": _text(checks=pa.Check.isin(QUALIFIERS)),
+            "source": _text(checks=pa.Check.str_length(min_value=1)),
+            "source_url": _text(
+                checks=pa.Check(
+                    lambda s: s.str.match(_URL), error="source_url must be an http(s) URL"
+                )
+            ),
+            "published": _text(
+                checks=pa.Check(
+                    lambda s: s.map(is_partial_iso_date),
+                    error="published must be an ISO date (YYYY, YYYY-MM or YYYY-MM-DD)",
+                )
+            ),
+            "confidence": _text(checks=pa.Check.isin(CONFIDENCE_LEVELS)),
+            "note": pa.Column(str, nullable=True, coerce=True),
+            "valuation": pa.Column(
+                str, nullable=True, coerce=True, required=False,
+                checks=pa.Check.isin(["", "FOB", "CIF"]),
+            ),
+            "retrieved": pa.Column(
+                str, nullable=True, coerce=True, required=False,
+                checks=pa.Check(
+                    lambda s: s.map(lambda v: v == "" or is_partial_iso_date(v)),
+                    error="retrieved must be empty or an ISO date",
+                ),
+            ),
+        },
+        checks=[
+            pa.Check(
+                lambda df: df["reporter"] != df["partner"],
+                error="reporter and partner must differ",
+            ),
+        ],
+        strict=False,
+        ordered=False,
+    )
+
+
+def _optional_positive(name: str) -> pa.Column:
+    return pa.Column("float64", nullable=True, coerce=True,
+                     checks=pa.Check.gt(0, error=f"{name} must be positive"))
+
+
+def _optional_year() -> pa.Column:
+    return pa.Column("Int64", nullable=True, coerce=True,
+                     checks=pa.Check.in_range(YEAR_MIN, YEAR_MAX))
+
+
+def _target_schema() -> pa.DataFrameSchema:
+    return pa.DataFrameSchema(
+        {
+            "id": _text(unique=True, checks=pa.Check.str_matches(r"^[a-z0-9][a-z0-9-]*$")),
+            "country_a": _text(checks=_known_code()),
+            "country_b": _text(checks=_known_code()),
+            "announced": _text(
+                checks=pa.Check(lambda s: s.map(is_partial_iso_date),
+                                error="announced must be an ISO date (YYYY, YYYY-MM, YYYY-MM-DD)")
+            ),
+            "announced_by": _text(checks=pa.Check.str_length(min_value=1)),
+            "base_year": _optional_year(),
+            "base_value_usd": _optional_positive("base_value_usd"),
+            "target_value_usd": _optional_positive("target_value_usd"),
+            "target_multiple": _optional_positive("target_multiple"),
+            "target_year": _optional_year(),
+            "target_year_note": pa.Column(str, nullable=True, coerce=True),
+            "basis": pa.Column(str, nullable=True, coerce=True),
+            "scope": _text(),
+            "source": _text(checks=pa.Check.str_length(min_value=1)),
+            "source_url": _text(
+                checks=pa.Check(lambda s: s.str.match(_URL),
+                                error="source_url must be an http(s) URL")
+            ),
+            "published": _text(
+                checks=pa.Check(lambda s: s.map(is_partial_iso_date),
+                                error="published must be an ISO date")
+            ),
+            "note": pa.Column(str, nullable=True, coerce=True),
+        },
+        checks=[
+            pa.Check(
+                lambda df: (df["basis"] == "") | (df["basis"] == df["country_a"])
+                | (df["basis"] == df["country_b"]),
+                error="basis must be empty or one of the pair's two countries",
+            ),
+            pa.Check(
+                lambda df: df["target_multiple"].isna() | df["base_value_usd"].notna(),
+                error="a target_multiple needs base_value_usd",
+            ),
+        ],
+        strict=False,
+    )
+
+
+def _read_csv_text(source: str | Path | bytes, label: str) -> pd.DataFrame:
+    """Read a CSV as all-text columns; unreadable input becomes a DataFileError."""
+    try:
+        raw = source if isinstance(source, bytes) else Path(source).read_bytes()
+    except OSError as exc:
+        raise DataFileError(label, [(None, f"cannot read file: {exc.strerror or exc}")]) from exc
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        line = raw[: exc.start].count(b"\n") + 1
+        raise DataFileError(label, [(line, "not UTF-8 text; save the file as UTF-8")]) from exc
+    if not text.strip():
+        raise DataFileError(label, [(None, "the file is empty")])
+    try:
+        return pd.read_csv(io.StringIO(text), dtype=str, keep_default_na=False)
+    except pd.errors.ParserError as exc:
+        m = re.search(r"line (\d+)", str(exc))
+        line = int(m.group(1)) if m else None
+        detail = str(exc).split(". C error: ")[-1].replace("Error tokenizing data. ", "")
+        raise DataFileError(
+            label, [(line, f"malformed CSV ({detail}); check quotes and the number of commas")]
+        ) from exc
+
+
+def _problems_from(err: pa.errors.SchemaErrors) -> list[tuple[int | None, str]]:
+    """Translate pandera's failure cases to (line, message) pairs, one per row and problem."""
+    problems: list[tuple[int | None, str]] = []
+    cases = err.failure_cases
+    for rec in cases.to_dict("records"):
+        column = rec.get("column")
+        check = str(rec.get("check"))
+        value = rec.get("failure_case")
+        index = rec.get("index")
+        if check == "column_in_dataframe":
+            problems.append((1, f"missing column {value!r}"))
+            continue
+        if isinstance(index, (int, float)) and not pd.isna(index):
+            line: int | None = int(index) + 2
+        else:
+            line = None
+        where = f"column {column!r}: " if column and column != "None" else ""
+        if "coerce" in check or "dtype" in check:
+            msg = f"{where}{value!r} is not a valid {_dtype_word(check)}"
+        elif check.startswith("field_uniqueness"):
+            msg = f"{where}duplicate value {value!r}"
+        elif "not_nullable" in check:
+            msg = f"{where}value is missing"
+        else:
+            shown = "" if value is None or (isinstance(value, float) and pd.isna(value)) else \
+                f" (got {value!r})"
+            msg = f"{where}{_check_words(check)}{shown}"
+        problems.append((line, msg))
+    return problems
+
+
+def _dtype_word(check: str) -> str:
+    if "int" in check.lower():
+        return "whole number"
+    if "float" in check.lower():
+        return "number"
+    return "value"
+
+
+def _check_words(check: str) -> str:
+    words = {
+        "isin": "value not allowed",
+        "in_range": "out of range",
+        "str_matches": "badly formed",
+        "str_length": "must not be empty",
+        "greater_than": "must be positive",
+    }
+    for key, text in words.items():
+        if check.startswith(key):
+            allowed = re.search(r"\[(.*)\]", check)
+            if key == "isin" and allowed and len(allowed.group(1)) < 120:
+                return f"value not allowed; use one of {allowed.group(1)}"
+            if key == "in_range":
+                return f"out of range {check[len('in_range'):]}"
+            return text
+    return check
+
+
+def _parse_numbers(
+    df: pd.DataFrame, columns: dict[str, bool], whole: set[str]
+) -> tuple[pd.DataFrame, list[tuple[int | None, str]]]:
+    """Parse text columns to numbers, listing every unparsable or missing cell with its line.
+
+    ``columns`` maps a column to whether it is required. Done here rather than by pandera's
+    coercion, so one bad cell yields one clear message instead of a cascade from later checks.
+    """
+    problems: list[tuple[int | None, str]] = []
+    out = df.copy()
+    for col, required in columns.items():
+        if col not in out.columns:
+            continue
+        raw = out[col].astype("string").fillna("").str.strip()
+        num = pd.to_numeric(raw.str.replace("_", "x", regex=False), errors="coerce")
+        for idx in raw.index[(raw == "") & required]:
+            problems.append((int(idx) + 2, f"column {col!r}: value is missing"))
+        for idx in raw.index[(raw != "") & num.isna()]:
+            kind = "whole number" if col in whole else "number"
+            problems.append((int(idx) + 2, f"column {col!r}: {raw[idx]!r} is not a valid {kind}"))
+        if col in whole:
+            fractional = num.notna() & (num != num.round())
+            for idx in num.index[fractional]:
+                problems.append((int(idx) + 2, f"column {col!r}: {raw[idx]!r} is not a whole number"))
+            num = num.where(~fractional)
+            out[col] = num.round().astype("Int64")
+        else:
+            out[col] = num.astype("float64")
+    return out, problems
+
+
+def _duplicate_problems(df: pd.DataFrame, key: list[str]) -> list[tuple[int | None, str]]:
+    """One message per repeated key, naming the line where the key first appeared."""
+    dup = df.duplicated(key, keep="first")
+    first_line = {}
+    problems: list[tuple[int | None, str]] = []
+    for idx, row in df[key].iterrows():
+        k = tuple(row)
+        if not dup[idx]:
+            first_line.setdefault(k, int(idx) + 2)
+        else:
+            shown = ", ".join(f"{c}={v}" for c, v in zip(key, k, strict=True))
+            problems.append(
+                (int(idx) + 2, f"duplicate key ({shown}); first on line {first_line[k]}")
+            )
+    return problems
+
+
+def validate_frame(
+    df: pd.DataFrame,
+    schema: pa.DataFrameSchema,
+    label: str,
+    required: Iterable[str],
+    numbers: dict[str, bool] | None = None,
+    whole: set[str] | None = None,
+    key: list[str] | None = None,
+) -> pd.DataFrame:
+    """Validate ``df`` (all text columns as read) against ``schema``; return typed data.
+
+    Raises DataFileError listing every problem found, not just the first.
+    """
+    missing = [c for c in required if c not in df.columns]
+    if missing:
+        problems = [(1, f"missing column {c!r}") for c in missing]
+        if any(d in str(df.columns[0]) for d in ";\t|"):
+            problems.insert(0, (1, "the header is not comma-separated; save the file as CSV "
+                                   "with commas between columns"))
+        raise DataFileError(label, problems)
+    if df.empty:
+        raise DataFileError(label, [(None, "the file has a header but no rows")])
+    df = df.reset_index(drop=True)
+    df, problems = _parse_numbers(df, numbers or {}, whole or set())
+    if key:
+        problems += _duplicate_problems(df, key)
+    try:
+        validated = schema.validate(df, lazy=True)
+    except pa.errors.SchemaErrors as err:
+        problems += _problems_from(err)
+        validated = None
+    if problems:
+        ordered = sorted(set(problems), key=lambda p: (p[0] is None, p[0] or 0, p[1]))
+        raise DataFileError(label, ordered)
+    return validated
+
+
+def validate_observations(df: pd.DataFrame, label: str = "observations") -> pd.DataFrame:
+    """Validate an observation table (text or typed columns); returns it typed and in key order."""
+    text = df.copy()
+    for col in OPTIONAL_OBSERVATION_COLUMNS:
+        if col not in text.columns:
+            text[col] = ""
+    for col in ("note", "valuation", "retrieved"):
+        text[col] = text[col].fillna("") if col in text.columns else ""
+    out = validate_frame(
+        text,
+        _observation_schema(),
+        label,
+        OBSERVATION_COLUMNS,
+        numbers={"year": True, "value_usd": True},
+        whole={"year"},
+        key=list(OBSERVATION_KEY),
+    )
+    out["year"] = out["year"].astype("int64")
+    cols = [*OBSERVATION_COLUMNS, *OPTIONAL_OBSERVATION_COLUMNS]
+    extra = [c for c in out.columns if c not in cols]
+    return out[cols + extra].sort_values(list(OBSERVATION_KEY), kind="stable").reset_index(
+        drop=True
+    )
+
+
+def read_observations_csv(source: str | Path | bytes, label: str | None = None) -> pd.DataFrame:
+    """Read and validate an observation CSV (a path or raw bytes)."""
+    label = label or str(source)
+    return validate_observations(_read_csv_text(source, label), label)
+
+
+def validate_targets(df: pd.DataFrame, label: str = "targets") -> pd.DataFrame:
+    """Validate a target table and return it typed."""
+    text = df.copy()
+    for col in ("target_year_note", "basis", "note"):
+        if col in text.columns:
+            text[col] = text[col].fillna("")
+    # Empty cells in numeric columns mean "not stated".
+    return validate_frame(
+        text,
+        _target_schema(),
+        label,
+        TARGET_COLUMNS,
+        numbers={c: False for c in ("base_year", "base_value_usd", "target_value_usd",
+                                    "target_multiple", "target_year")},
+        whole={"base_year", "target_year"},
+    )
+
+
+def read_targets_csv(source: str | Path | bytes, label: str | None = None) -> pd.DataFrame:
+    """Read and validate a targets CSV (a path or raw bytes)."""
+    label = label or str(source)
+    return validate_targets(_read_csv_text(source, label), label)
