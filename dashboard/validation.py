@@ -8,6 +8,7 @@ line numbers count the header as line 1, as a spreadsheet or editor shows them.
 
 from __future__ import annotations
 
+import csv
 import io
 import re
 from collections.abc import Iterable
@@ -55,7 +56,7 @@ TARGET_COLUMNS: tuple[str, ...] = (
 
 
 def is_partial_iso_date(text: str) -> bool:
-    """True for ISO 8601 dates at the precision a source gives: ``2024``, ``2024-07``, ``2024-07-03``.
+    """True for ISO 8601 dates at a source's precision: ``2024``, ``2024-07``, ``2024-07-03``.
 
     Sources often date a statement only to the month or year; storing ``2024-07`` keeps that
     honest instead of inventing a day.
@@ -69,6 +70,14 @@ def is_partial_iso_date(text: str) -> bool:
     except ValueError:
         return False
     return 1900 <= y <= 2100
+
+
+#: Row-level checks spanning several columns: reported once per line, not once per column.
+_FRAME_CHECKS = {
+    "reporter and partner must differ",
+    "basis must be empty or one of the pair's two countries",
+    "a target_multiple needs base_value_usd",
+}
 
 
 def _text(**kw) -> pa.Column:
@@ -113,11 +122,17 @@ def _observation_schema() -> pa.DataFrameSchema:
             "confidence": _text(checks=pa.Check.isin(CONFIDENCE_LEVELS)),
             "note": pa.Column(str, nullable=True, coerce=True),
             "valuation": pa.Column(
-                str, nullable=True, coerce=True, required=False,
+                str,
+                nullable=True,
+                coerce=True,
+                required=False,
                 checks=pa.Check.isin(["", "FOB", "CIF"]),
             ),
             "retrieved": pa.Column(
-                str, nullable=True, coerce=True, required=False,
+                str,
+                nullable=True,
+                coerce=True,
+                required=False,
                 checks=pa.Check(
                     lambda s: s.map(lambda v: v == "" or is_partial_iso_date(v)),
                     error="retrieved must be empty or an ISO date",
@@ -136,13 +151,18 @@ def _observation_schema() -> pa.DataFrameSchema:
 
 
 def _optional_positive(name: str) -> pa.Column:
-    return pa.Column("float64", nullable=True, coerce=True,
-                     checks=pa.Check.gt(0, error=f"{name} must be positive"))
+    return pa.Column(
+        "float64",
+        nullable=True,
+        coerce=True,
+        checks=pa.Check.gt(0, error=f"{name} must be positive"),
+    )
 
 
 def _optional_year() -> pa.Column:
-    return pa.Column("Int64", nullable=True, coerce=True,
-                     checks=pa.Check.in_range(YEAR_MIN, YEAR_MAX))
+    return pa.Column(
+        "Int64", nullable=True, coerce=True, checks=pa.Check.in_range(YEAR_MIN, YEAR_MAX)
+    )
 
 
 def _target_schema() -> pa.DataFrameSchema:
@@ -152,8 +172,10 @@ def _target_schema() -> pa.DataFrameSchema:
             "country_a": _text(checks=_known_code()),
             "country_b": _text(checks=_known_code()),
             "announced": _text(
-                checks=pa.Check(lambda s: s.map(is_partial_iso_date),
-                                error="announced must be an ISO date (YYYY, YYYY-MM, YYYY-MM-DD)")
+                checks=pa.Check(
+                    lambda s: s.map(is_partial_iso_date),
+                    error="announced must be an ISO date (YYYY, YYYY-MM, YYYY-MM-DD)",
+                )
             ),
             "announced_by": _text(checks=pa.Check.str_length(min_value=1)),
             "base_year": _optional_year(),
@@ -166,19 +188,24 @@ def _target_schema() -> pa.DataFrameSchema:
             "scope": _text(),
             "source": _text(checks=pa.Check.str_length(min_value=1)),
             "source_url": _text(
-                checks=pa.Check(lambda s: s.str.match(_URL),
-                                error="source_url must be an http(s) URL")
+                checks=pa.Check(
+                    lambda s: s.str.match(_URL), error="source_url must be an http(s) URL"
+                )
             ),
             "published": _text(
-                checks=pa.Check(lambda s: s.map(is_partial_iso_date),
-                                error="published must be an ISO date")
+                checks=pa.Check(
+                    lambda s: s.map(is_partial_iso_date), error="published must be an ISO date"
+                )
             ),
             "note": pa.Column(str, nullable=True, coerce=True),
         },
         checks=[
             pa.Check(
-                lambda df: (df["basis"] == "") | (df["basis"] == df["country_a"])
-                | (df["basis"] == df["country_b"]),
+                lambda df: (
+                    (df["basis"] == "")
+                    | (df["basis"] == df["country_a"])
+                    | (df["basis"] == df["country_b"])
+                ),
                 error="basis must be empty or one of the pair's two countries",
             ),
             pa.Check(
@@ -203,8 +230,9 @@ def _read_csv_text(source: str | Path | bytes, label: str) -> pd.DataFrame:
         raise DataFileError(label, [(line, "not UTF-8 text; save the file as UTF-8")]) from exc
     if not text.strip():
         raise DataFileError(label, [(None, "the file is empty")])
+    _check_field_counts(text, label)
     try:
-        return pd.read_csv(io.StringIO(text), dtype=str, keep_default_na=False)
+        return pd.read_csv(io.StringIO(text), dtype=str, keep_default_na=False, index_col=False)
     except pd.errors.ParserError as exc:
         m = re.search(r"line (\d+)", str(exc))
         line = int(m.group(1)) if m else None
@@ -212,6 +240,32 @@ def _read_csv_text(source: str | Path | bytes, label: str) -> pd.DataFrame:
         raise DataFileError(
             label, [(line, f"malformed CSV ({detail}); check quotes and the number of commas")]
         ) from exc
+
+
+def _check_field_counts(text: str, label: str) -> None:
+    """Every row must have as many fields as the header.
+
+    pandas would otherwise silently turn surplus leading fields into an index, shifting every
+    value one column to the right.
+    """
+    problems: list[tuple[int | None, str]] = []
+    reader = csv.reader(io.StringIO(text))
+    try:
+        header = next(reader)
+        for row in reader:
+            if row and len(row) != len(header):
+                problems.append(
+                    (
+                        reader.line_num,
+                        f"expected {len(header)} fields like the header, found {len(row)}",
+                    )
+                )
+            if len(problems) >= 50:
+                break
+    except csv.Error as exc:
+        problems.append((reader.line_num, f"malformed CSV ({exc}); check the quotes"))
+    if problems:
+        raise DataFileError(label, problems)
 
 
 def _problems_from(err: pa.errors.SchemaErrors) -> list[tuple[int | None, str]]:
@@ -223,13 +277,13 @@ def _problems_from(err: pa.errors.SchemaErrors) -> list[tuple[int | None, str]]:
         check = str(rec.get("check"))
         value = rec.get("failure_case")
         index = rec.get("index")
+        if check in _FRAME_CHECKS:
+            problems.append((_line(index), check))
+            continue
         if check == "column_in_dataframe":
             problems.append((1, f"missing column {value!r}"))
             continue
-        if isinstance(index, (int, float)) and not pd.isna(index):
-            line: int | None = int(index) + 2
-        else:
-            line = None
+        line = _line(index)
         where = f"column {column!r}: " if column and column != "None" else ""
         if "coerce" in check or "dtype" in check:
             msg = f"{where}{value!r} is not a valid {_dtype_word(check)}"
@@ -238,11 +292,21 @@ def _problems_from(err: pa.errors.SchemaErrors) -> list[tuple[int | None, str]]:
         elif "not_nullable" in check:
             msg = f"{where}value is missing"
         else:
-            shown = "" if value is None or (isinstance(value, float) and pd.isna(value)) else \
-                f" (got {value!r})"
+            shown = (
+                ""
+                if value is None or (isinstance(value, float) and pd.isna(value))
+                else f" (got {value!r})"
+            )
             msg = f"{where}{_check_words(check)}{shown}"
         problems.append((line, msg))
     return problems
+
+
+def _line(index: object) -> int | None:
+    """File line of a 0-based row index: the header is line 1."""
+    if isinstance(index, (int, float)) and not pd.isna(index):
+        return int(index) + 2
+    return None
 
 
 def _dtype_word(check: str) -> str:
@@ -267,7 +331,7 @@ def _check_words(check: str) -> str:
             if key == "isin" and allowed and len(allowed.group(1)) < 120:
                 return f"value not allowed; use one of {allowed.group(1)}"
             if key == "in_range":
-                return f"out of range {check[len('in_range'):]}"
+                return f"out of range {check[len('in_range') :]}"
             return text
     return check
 
@@ -295,7 +359,9 @@ def _parse_numbers(
         if col in whole:
             fractional = num.notna() & (num != num.round())
             for idx in num.index[fractional]:
-                problems.append((int(idx) + 2, f"column {col!r}: {raw[idx]!r} is not a whole number"))
+                problems.append(
+                    (int(idx) + 2, f"column {col!r}: {raw[idx]!r} is not a whole number")
+                )
             num = num.where(~fractional)
             out[col] = num.round().astype("Int64")
         else:
@@ -337,8 +403,14 @@ def validate_frame(
     if missing:
         problems = [(1, f"missing column {c!r}") for c in missing]
         if any(d in str(df.columns[0]) for d in ";\t|"):
-            problems.insert(0, (1, "the header is not comma-separated; save the file as CSV "
-                                   "with commas between columns"))
+            problems.insert(
+                0,
+                (
+                    1,
+                    "the header is not comma-separated; save the file as CSV "
+                    "with commas between columns",
+                ),
+            )
         raise DataFileError(label, problems)
     if df.empty:
         raise DataFileError(label, [(None, "the file has a header but no rows")])
@@ -377,8 +449,8 @@ def validate_observations(df: pd.DataFrame, label: str = "observations") -> pd.D
     out["year"] = out["year"].astype("int64")
     cols = [*OBSERVATION_COLUMNS, *OPTIONAL_OBSERVATION_COLUMNS]
     extra = [c for c in out.columns if c not in cols]
-    return out[cols + extra].sort_values(list(OBSERVATION_KEY), kind="stable").reset_index(
-        drop=True
+    return (
+        out[cols + extra].sort_values(list(OBSERVATION_KEY), kind="stable").reset_index(drop=True)
     )
 
 
@@ -400,8 +472,16 @@ def validate_targets(df: pd.DataFrame, label: str = "targets") -> pd.DataFrame:
         _target_schema(),
         label,
         TARGET_COLUMNS,
-        numbers={c: False for c in ("base_year", "base_value_usd", "target_value_usd",
-                                    "target_multiple", "target_year")},
+        numbers={
+            c: False
+            for c in (
+                "base_year",
+                "base_value_usd",
+                "target_value_usd",
+                "target_multiple",
+                "target_year",
+            )
+        },
         whole={"base_year", "target_year"},
     )
 

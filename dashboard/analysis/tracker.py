@@ -104,8 +104,7 @@ def track(observations: pd.DataFrame, inputs: TrackerInputs) -> TrackerResult:
     latest_value = float(series[latest_year])
     if inputs.target_year <= latest_year:
         raise ScenarioError(
-            f"target year {inputs.target_year} must be after the latest observation "
-            f"({latest_year})"
+            f"target year {inputs.target_year} must be after the latest observation ({latest_year})"
         )
     if inputs.target_year > inputs.horizon_year:
         raise ScenarioError(f"target year must be {inputs.horizon_year} or earlier")

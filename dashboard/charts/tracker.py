@@ -1,0 +1,163 @@
+"""The tracker chart: observations, target, required and scenario paths, uncertainty band."""
+
+from __future__ import annotations
+
+import html
+
+import pandas as pd
+import plotly.graph_objects as go
+
+from dashboard.analysis.tracker import TrackerResult
+from dashboard.charts.style import BN, COLORS, apply_layout
+from dashboard.formatting import format_pct
+
+
+def _x_end(result: TrackerResult) -> int:
+    reach = result.year_reached or result.inputs.target_year
+    return min(result.inputs.horizon_year, max(result.inputs.target_year, reach) + 3)
+
+
+def tracker_figure(result: TrackerResult, fan: pd.DataFrame | None = None) -> go.Figure:
+    """Build the tracker chart.
+
+    ``fan`` (optional) has columns year, p10, p25, p50, p75, p90 in US dollars; it is drawn as a
+    light p10–p90 band with a darker p25–p75 band around the scenario path.
+    """
+    inputs = result.inputs
+    x_end = _x_end(result)
+    fig = go.Figure()
+
+    if fan is not None and len(fan):
+        f = fan[fan["year"] <= x_end]
+        for lo, hi, opacity, name in (
+            ("p10", "p90", 0.18, "10–90% range"),
+            ("p25", "p75", 0.35, "25–75% range"),
+        ):
+            fig.add_trace(
+                go.Scatter(
+                    x=f["year"],
+                    y=f[hi] / BN,
+                    mode="lines",
+                    line={"width": 0},
+                    hoverinfo="skip",
+                    showlegend=False,
+                    legendgroup=name,
+                )
+            )
+            fig.add_trace(
+                go.Scatter(
+                    x=f["year"],
+                    y=f[lo] / BN,
+                    mode="lines",
+                    line={"width": 0},
+                    fill="tonexty",
+                    fillcolor=_rgba(COLORS["band"], opacity),
+                    name=name,
+                    legendgroup=name,
+                    hovertemplate=f"{name}: %{{y:.1f}} bn<extra></extra>",
+                )
+            )
+
+    obs = result.observations
+    hover = [
+        f"<b>{int(r.year)}</b>: ${r.value_usd / BN:,.2f} bn"
+        f"{' (approx.)' if r.qualifier == 'approx' else ''}"
+        f"{' (at least)' if r.qualifier == 'at_least' else ''}"
+        f"<br>{html.escape(_short(r.source))}"
+        f"<br>published {r.published} · confidence {r.confidence}"
+        for r in obs.itertuples()
+    ]
+    fig.add_trace(
+        go.Scatter(
+            x=obs["year"],
+            y=obs["value_usd"] / BN,
+            mode="markers",
+            name=f"Observed ({html.escape(result.basis_label)})",
+            marker={
+                "color": COLORS["observed"],
+                "size": 9,
+                # Low-confidence figures are drawn hollow so a reader sees which points are weak.
+                "symbol": ["circle-open" if c == "low" else "circle" for c in obs["confidence"]],
+                "line": {"width": 2, "color": COLORS["observed"]},
+            },
+            hovertext=hover,
+            hoverinfo="text",
+        )
+    )
+
+    sc = result.scenario[result.scenario["year"] <= x_end]
+    fig.add_trace(
+        go.Scatter(
+            x=sc["year"],
+            y=sc["value_usd"] / BN,
+            mode="lines",
+            name=f"Scenario: {format_pct(result.growth)} a year",
+            line={"color": COLORS["scenario"], "width": 3},
+            hovertemplate="%{x}: $%{y:.1f} bn (scenario)<extra></extra>",
+        )
+    )
+    fig.add_trace(
+        go.Scatter(
+            x=result.required["year"],
+            y=result.required["value_usd"] / BN,
+            mode="lines",
+            name=f"Required: {format_pct(result.required_cagr)} a year",
+            line={"color": COLORS["required"], "width": 2, "dash": "dash"},
+            hovertemplate="%{x}: $%{y:.1f} bn (required)<extra></extra>",
+        )
+    )
+    first_year = int(obs["year"].min())
+    fig.add_trace(
+        go.Scatter(
+            x=[first_year, x_end],
+            y=[result.target_value / BN] * 2,
+            mode="lines",
+            name=f"Target: ${result.target_value / BN:,.1f} bn",
+            line={"color": COLORS["target"], "width": 2, "dash": "dot"},
+            hovertemplate=f"Target ${result.target_value / BN:,.1f} bn<extra></extra>",
+        )
+    )
+    fig.add_vline(
+        x=inputs.target_year,
+        line={"color": COLORS["neutral"], "width": 1, "dash": "dot"},
+        annotation_text=f"target year {inputs.target_year}",
+        annotation_position="top left",
+    )
+    apply_layout(fig)
+    fig.update_xaxes(range=[first_year - 1, x_end + 0.5])
+    return fig
+
+
+def chart_data(result: TrackerResult, fan: pd.DataFrame | None = None) -> pd.DataFrame:
+    """The chart's data as one tidy table (what the download button offers).
+
+    Columns: year, kind (observed/scenario/required/target), value_usd, plus provenance columns for
+    observed rows and, when a fan is given, the percentiles on scenario rows.
+    """
+    obs = result.observations[
+        ["year", "value_usd", "qualifier", "source", "source_url", "published", "confidence"]
+    ].assign(kind="observed")
+    scen = result.scenario.assign(kind="scenario")
+    if fan is not None and len(fan):
+        scen = scen.merge(fan, on="year", how="left")
+    req = result.required.assign(kind="required")
+    tgt = pd.DataFrame(
+        {
+            "year": [result.inputs.target_year],
+            "value_usd": [result.target_value],
+            "kind": ["target"],
+        }
+    )
+    out = pd.concat([obs, scen, req, tgt], ignore_index=True)
+    first = ["year", "kind", "value_usd"]
+    return out[first + [c for c in out.columns if c not in first]]
+
+
+def _short(text: str, n: int = 70) -> str:
+    return text if len(text) <= n else text[: n - 1] + "…"
+
+
+def _rgba(hex_color: str, alpha: float) -> str:
+    h = hex_color.lstrip("#")
+    r, g, b = (int(h[i : i + 2], 16) for i in (0, 2, 4))
+    return f"rgba({r},{g},{b},{alpha})"

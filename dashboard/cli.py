@@ -1,0 +1,175 @@
+"""The ``trade-dashboard`` command line: serve the app, and reproduce every number it shows.
+
+``main(argv)`` returns an exit status instead of exiting, so tests call it directly. Exit status 2
+means the arguments cannot work (unknown pair, missing base year, ...): the message is one line on
+stderr. Subcommands from other modules register themselves through ``register(subparsers)``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import subprocess
+import sys
+from importlib import import_module
+from pathlib import Path
+
+from dashboard.model import DataFileError, Pair
+
+APP_PATH = Path(__file__).resolve().parent / "streamlit_app.py"
+#: Modules that add their own subcommands (each has ``register(subparsers)``).
+COMMAND_MODULES = ("dashboard.cli_data", "dashboard.cli_registry")
+
+
+class UsageError(Exception):
+    """Arguments that cannot produce a result; reported on one line with exit status 2."""
+
+
+def _serve(args: argparse.Namespace) -> int:
+    cmd = [
+        sys.executable,
+        "-m",
+        "streamlit",
+        "run",
+        str(APP_PATH),
+        "--server.port",
+        str(args.port),
+        *args.streamlit_args,
+    ]
+    try:
+        return subprocess.call(cmd, cwd=APP_PATH.parent.parent)
+    except KeyboardInterrupt:
+        return 130
+
+
+def _year(text: str) -> int:
+    try:
+        return int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a year: {text!r}") from None
+
+
+def _rate(text: str) -> float:
+    """A growth rate as a fraction (0.10) or a percentage (10%)."""
+    t = text.strip()
+    try:
+        return float(t[:-1]) / 100 if t.endswith("%") else float(t)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a rate: {text!r} (use 0.10 or 10%)") from None
+
+
+def _scenario(args: argparse.Namespace) -> int:
+    from dashboard.analysis.tracker import ScenarioError, TrackerInputs, track
+    from dashboard.scenario_output import scenario_csv, scenario_json
+
+    observations = _load_observations(args)
+    pair = _pair_with_data(args.reporter, args.partner, observations)
+    inputs = TrackerInputs(
+        pair=pair,
+        reporter=args.reporter,
+        base_year=args.base_year,
+        multiple=args.multiple,
+        target_year=args.target_year,
+        growth=args.growth,
+    )
+    try:
+        result = track(observations, inputs)
+    except ScenarioError as exc:
+        raise UsageError(str(exc)) from None
+    out = scenario_json(result) if args.format == "json" else scenario_csv(result)
+    sys.stdout.write(out)
+    return 0
+
+
+def _load_observations(args: argparse.Namespace):
+    from dashboard.snapshot import load_observations
+
+    return load_observations()
+
+
+def _pair_with_data(reporter: str, partner: str, observations) -> Pair:
+    try:
+        pair = Pair.parse(f"{reporter}-{partner}")
+    except ValueError as exc:
+        raise UsageError(str(exc)) from None
+    have = observations[
+        (observations["reporter"] == reporter) & (observations["partner"] == partner)
+    ]
+    if have.empty:
+        raise UsageError(f"no data for {reporter} reporting trade with {partner}")
+    return pair
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="trade-dashboard",
+        description="Is a declared bilateral trade target on track? Data, scenarios and the app.",
+    )
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    serve = sub.add_parser("serve", help="start the dashboard in a browser (Streamlit)")
+    serve.add_argument("--port", type=int, default=8501, help="port to listen on (default 8501)")
+    serve.add_argument(
+        "streamlit_args",
+        nargs=argparse.REMAINDER,
+        help="further options passed to `streamlit run` (e.g. --server.headless true)",
+    )
+    serve.set_defaults(func=_serve)
+
+    sc = sub.add_parser("scenario", help="the tracker's numbers for one pair, as JSON or CSV")
+    sc.add_argument(
+        "--reporter",
+        required=True,
+        type=str.upper,
+        help="whose statistics (ISO3), e.g. CHN for China customs",
+    )
+    sc.add_argument("--partner", required=True, type=str.upper, help="partner country (ISO3)")
+    sc.add_argument("--base-year", type=_year, default=2024, help="base year (default 2024)")
+    sc.add_argument(
+        "--multiple",
+        type=float,
+        default=2.0,
+        help="target = base-year value x multiple (default 2, doubling)",
+    )
+    sc.add_argument(
+        "--target-year",
+        type=_year,
+        default=2030,
+        help="year the target should be met (default 2030, an assumption)",
+    )
+    sc.add_argument(
+        "--growth",
+        type=_rate,
+        default=None,
+        help="scenario growth per year, 0.10 or 10%% (default: historical CAGR)",
+    )
+    sc.add_argument("--format", choices=("json", "csv"), default="json")
+    sc.set_defaults(func=_scenario)
+
+    for name in COMMAND_MODULES:
+        try:
+            module = import_module(name)
+        except ModuleNotFoundError as exc:
+            if exc.name != name:
+                raise
+            continue
+        module.register(sub)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        return int(args.func(args) or 0)
+    except UsageError as exc:
+        print(f"trade-dashboard: error: {exc}", file=sys.stderr)
+        return 2
+    except DataFileError as exc:
+        print(f"trade-dashboard: bad data file:\n{exc}", file=sys.stderr)
+        return 1
+    except BrokenPipeError:  # e.g. piped into `head`
+        return 0
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

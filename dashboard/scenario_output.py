@@ -1,0 +1,89 @@
+"""The tracker's result as JSON and CSV: one serialisation for the CLI and the page's downloads.
+
+Both carry the parameters that produced the numbers, so a downloaded file can be reproduced with
+``trade-dashboard scenario``.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from typing import Any
+
+import pandas as pd
+
+from dashboard.analysis.tracker import TrackerResult
+from dashboard.charts.tracker import chart_data
+
+
+def parameters(result: TrackerResult) -> dict[str, Any]:
+    """The inputs and headline numbers behind a result, in JSON-friendly types."""
+    i = result.inputs
+    return {
+        "reporter": i.reporter,
+        "partner": i.partner,
+        "basis": result.basis_label,
+        "base_year": i.base_year,
+        "multiple": i.multiple,
+        "target_year": i.target_year,
+        "growth": result.growth,
+        "growth_source": "user" if i.growth is not None else result.historical.describe(),
+    }
+
+
+def scenario_dict(result: TrackerResult, extra: dict[str, Any] | None = None) -> dict[str, Any]:
+    """Every number the tracker shows, keyed as in ``trade-dashboard scenario --format json``."""
+    i = result.inputs
+    path = result.path()
+    out: dict[str, Any] = {
+        "reporter": i.reporter,
+        "partner": i.partner,
+        "basis": result.basis_label,
+        "latest_year": result.latest_year,
+        "latest_value_usd": result.latest_value,
+        "base_year": i.base_year,
+        "base_value_usd": result.base_value,
+        "multiple": i.multiple,
+        "target_value_usd": result.target_value,
+        "target_year": i.target_year,
+        "progress": result.progress,
+        "required_cagr": result.required_cagr,
+        "historical_cagr": result.historical.rate,
+        "historical_window": [result.historical.start_year, result.historical.end_year],
+        "growth": result.growth,
+        "year_reached": result.year_reached,
+        "path": [
+            {"year": int(r.year), "value_usd": float(r.value_usd), "kind": r.kind}
+            for r in path.itertuples()
+        ],
+    }
+    if extra:
+        out.update(extra)
+    return out
+
+
+def scenario_json(result: TrackerResult, extra: dict[str, Any] | None = None) -> str:
+    return json.dumps(_clean(scenario_dict(result, extra)), indent=2, ensure_ascii=False) + "\n"
+
+
+def scenario_table(result: TrackerResult, fan: pd.DataFrame | None = None) -> pd.DataFrame:
+    """The chart's data with the parameters as constant columns (the CSV download)."""
+    table = chart_data(result, fan)
+    for key, value in parameters(result).items():
+        table[f"param_{key}"] = value
+    return table
+
+
+def scenario_csv(result: TrackerResult, fan: pd.DataFrame | None = None) -> str:
+    return scenario_table(result, fan).to_csv(index=False, lineterminator="\n")
+
+
+def _clean(obj: Any) -> Any:
+    """NaN/inf are not JSON: turn them into null."""
+    if isinstance(obj, float) and not math.isfinite(obj):
+        return None
+    if isinstance(obj, dict):
+        return {k: _clean(v) for k, v in obj.items()}
+    if isinstance(obj, list):
+        return [_clean(v) for v in obj]
+    return obj

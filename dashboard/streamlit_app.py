@@ -1,0 +1,37 @@
+"""Streamlit entry point: page config, the shared pair selector, navigation between pages.
+
+Run from the repository root: ``streamlit run dashboard/streamlit_app.py`` (or
+``trade-dashboard serve``). The pages live in ``app_pages/``; they only wire widgets to the pure
+analysis and chart functions.
+"""
+
+from pathlib import Path
+
+import streamlit as st
+
+from dashboard.ui.data import pair_selector
+
+PAGES_DIR = Path(__file__).resolve().parent / "app_pages"
+
+st.set_page_config(
+    page_title="Trade target tracker",
+    page_icon=":material/monitoring:",
+    layout="wide",
+)
+
+page = st.navigation(
+    [
+        st.Page(
+            PAGES_DIR / "tracker.py", title="Target tracker", icon=":material/flag:", default=True
+        ),
+        st.Page(
+            PAGES_DIR / "data_sources.py",
+            title="Data and sources",
+            icon=":material/table:",
+            url_path="data",
+        ),
+    ],
+    position="top",
+)
+pair_selector()
+page.run()

@@ -1,0 +1,73 @@
+"""Cached access to the data for the pages, and the shared pair selector.
+
+Caching lives here, at the boundary: the pure loaders stay uncached and testable. A data file that
+fails validation stops the page with the validator's message (file, line, problem) instead of a
+traceback.
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+import streamlit as st
+
+from dashboard.analysis.series import pairs_in
+from dashboard.model import DataFileError, Pair
+from dashboard.snapshot import load_observations, load_targets
+
+CACHE_TTL = "1h"
+
+
+@st.cache_data(ttl=CACHE_TTL, max_entries=4, show_spinner=False)
+def _observations() -> pd.DataFrame:
+    return load_observations()
+
+
+@st.cache_data(ttl=CACHE_TTL, max_entries=4, show_spinner=False)
+def _targets() -> pd.DataFrame:
+    return load_targets()
+
+
+def _stop_on_bad_file(exc: DataFileError) -> None:
+    st.error(
+        "**A data file failed validation, so the dashboard cannot show trustworthy numbers.**\n\n"
+        f"```\n{exc}\n```\n"
+        "Fix the line(s) named above, or restore the file with `git checkout data/`, "
+        "then reload the page.",
+        icon=":material/error:",
+    )
+    st.stop()
+
+
+def observations() -> pd.DataFrame:
+    """All observations the app uses (validated); stops the page on a bad file."""
+    try:
+        return _observations()
+    except DataFileError as exc:
+        _stop_on_bad_file(exc)
+        raise  # unreachable: st.stop() raises
+
+
+def targets() -> pd.DataFrame:
+    """All declared targets (validated); stops the page on a bad file."""
+    try:
+        return _targets()
+    except DataFileError as exc:
+        _stop_on_bad_file(exc)
+        raise
+
+
+def pair_selector() -> Pair:
+    """The shared ``pair`` control (in the sidebar, bound to the URL); every page follows it."""
+    pairs = pairs_in(observations(), targets())
+    codes = [p.code for p in pairs]
+    labels = {p.code: p.label for p in pairs}
+    code = st.sidebar.selectbox(
+        "Country pair",
+        codes,
+        index=0,
+        key="pair",
+        format_func=lambda c: labels.get(c, c),
+        bind="query-params",
+        help="Every page follows this pair.",
+    )
+    return Pair.parse(code)

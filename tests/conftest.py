@@ -1,0 +1,21 @@
+"""Shared fixtures: paths to the repo and its data, and a factory for broken data directories."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+DATA = ROOT / "data"
+APP = ROOT / "dashboard" / "streamlit_app.py"
+
+
+@pytest.fixture
+def data_copy(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """A writable copy of data/ that the loaders use instead of the real one."""
+    target = tmp_path / "data"
+    shutil.copytree(DATA, target)
+    monkeypatch.setenv("TRADE_DASHBOARD_SNAPSHOT_DIR", str(target))
+    return target

@@ -1,0 +1,67 @@
+"""The tracker in a real browser: chart drawn, sliders by keyboard, CSV download, URL state."""
+
+from __future__ import annotations
+
+import io
+from urllib.parse import urlencode
+
+import pandas as pd
+import pytest
+from playwright.sync_api import expect
+
+from tests.e2e.helpers import by_key, chart_trace_y, metric_value, open_app, wait_for_app_run
+
+pytestmark = pytest.mark.e2e
+
+
+def test_tracker_draws_its_chart_without_exception(page, app_url):
+    open_app(page, app_url)
+    expect(page.get_by_test_id("stException")).to_have_count(0)
+    expect(page.locator(".js-plotly-plot")).to_have_count(1)
+    assert metric_value(page, "Latest (2025)") == "$48.7 bn"
+    observed = chart_trace_y(page, "Observed")
+    assert observed is not None and max(observed) == pytest.approx(48.7)
+
+
+def test_growth_slider_by_keyboard_moves_scenario_and_kpi(page, app_url):
+    open_app(page, app_url)
+    before = chart_trace_y(page, "Scenario")
+    reached_before = metric_value(page, "Scenario reaches target")
+    slider = by_key(page, "growth").get_by_role("slider")
+    slider.focus()
+    for _ in range(30):  # 30 x 0.1 pp = 3 pp lower
+        page.keyboard.press("ArrowLeft")
+    wait_for_app_run(page)
+    expect(page.get_by_test_id("stException")).to_have_count(0)
+    after = chart_trace_y(page, "Scenario")
+    assert after[-1] < before[-1]
+    assert metric_value(page, "Scenario reaches target") != reached_before
+    assert "growth=" in page.url  # the slider wrote its value to the URL
+
+
+def test_downloaded_csv_holds_the_numbers_on_screen(page, app_url, tmp_path):
+    open_app(page, app_url)
+    with page.expect_download() as info:
+        by_key(page, "download_tracker_csv").locator("button").click()
+    path = tmp_path / info.value.suggested_filename
+    info.value.save_as(path)
+    assert path.name.startswith("trade-tracker_CHN-KAZ_CHN_") and path.suffix == ".csv"
+    df = pd.read_csv(io.BytesIO(path.read_bytes()))
+    observed = df[df.kind == "observed"].set_index("year")["value_usd"]
+    assert observed[2025] == 48.7e9 and observed[2024] == 43.82e9
+    target = df[df.kind == "target"]["value_usd"].item()
+    assert metric_value(page, "Target") == f"${target / 1e9:.1f} bn"
+
+
+def test_url_parameters_restore_the_view(page, app_url):
+    # Bound selectboxes put the option's label in the URL, as a copied link shows it.
+    query = urlencode(
+        {"basis": "Kazakhstan statistics (BNS)", "multiple": "3.0", "target_year": "2035",
+         "growth": "7.5"}
+    )  # fmt: skip
+    open_app(page, f"{app_url}/?{query}")
+    expect(page.get_by_test_id("stException")).to_have_count(0)
+    assert metric_value(page, "Latest (2024)") == "$30.1 bn"
+    assert metric_value(page, "Target (3× 2024)") == "$90.3 bn"
+    # 7.5% from 30.1: 1.075 ** n >= 3 -> n >= 15.19 -> 2040
+    assert metric_value(page, "Scenario reaches target") == "2040"

@@ -1,0 +1,129 @@
+"""`trade-dashboard scenario` and CLI error handling, via main(argv) and a real process."""
+
+import io
+import json
+import subprocess
+import sys
+
+import pandas as pd
+import pytest
+
+from dashboard.cli import main
+
+
+def run(capsys, *argv: str) -> tuple[int, str, str]:
+    code = main(list(argv))
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def test_scenario_json_has_the_page_numbers(capsys):
+    """Same numbers as the tracker test: required 12.47%, year reached 2030 at 13.25%."""
+    code, out, _ = run(
+        capsys,
+        "scenario",
+        "--reporter",
+        "CHN",
+        "--partner",
+        "KAZ",
+        "--base-year",
+        "2024",
+        "--multiple",
+        "2",
+        "--target-year",
+        "2030",
+    )
+    assert code == 0
+    data = json.loads(out)
+    for key in (
+        "latest_year",
+        "latest_value_usd",
+        "base_year",
+        "base_value_usd",
+        "target_value_usd",
+        "target_year",
+        "required_cagr",
+        "historical_cagr",
+        "growth",
+        "year_reached",
+        "path",
+    ):
+        assert key in data
+    assert data["latest_year"] == 2025 and data["latest_value_usd"] == 48.7e9
+    assert data["target_value_usd"] == pytest.approx(87.64e9)
+    assert data["required_cagr"] == pytest.approx(0.12470, abs=1e-5)
+    assert data["year_reached"] == 2030
+    kinds = {row["kind"] for row in data["path"]}
+    assert kinds == {"observed", "scenario", "required"}
+    observed = [r for r in data["path"] if r["kind"] == "observed"]
+    assert {"year": 2024, "value_usd": 43.82e9, "kind": "observed"} in observed
+
+
+def test_scenario_growth_as_percent_and_null_year(capsys):
+    code, out, _ = run(
+        capsys, "scenario", "--reporter", "chn", "--partner", "kaz", "--growth", "0%"
+    )
+    assert code == 0
+    data = json.loads(out)
+    assert data["growth"] == 0.0 and data["year_reached"] is None
+
+
+def test_scenario_csv_parses_and_carries_parameters(capsys):
+    code, out, _ = run(
+        capsys,
+        "scenario",
+        "--reporter",
+        "CHN",
+        "--partner",
+        "KAZ",
+        "--growth",
+        "0.10",
+        "--format",
+        "csv",
+    )
+    assert code == 0
+    df = pd.read_csv(io.StringIO(out))
+    assert set(df["kind"]) == {"observed", "scenario", "required", "target"}
+    assert (df["param_growth"] == 0.10).all() and (df["param_base_year"] == 2024).all()
+    # 10% a year from 48.7 in 2025: 2027 = 48.7 * 1.21 = 58.927 bn
+    row = df[(df.kind == "scenario") & (df.year == 2027)]
+    assert row["value_usd"].item() == pytest.approx(58.927e9)
+
+
+@pytest.mark.parametrize(
+    ("argv", "message"),
+    [
+        (["--reporter", "CHN", "--partner", "USA"], "no data for CHN reporting trade with USA"),
+        (["--reporter", "CHN", "--partner", "ZZZ"], "unknown country code"),
+        (["--reporter", "CHN", "--partner", "KAZ", "--base-year", "2019"], "base year 2019"),
+        (["--reporter", "CHN", "--partner", "KAZ", "--target-year", "2024"], "must be after"),
+    ],
+)
+def test_scenario_usage_errors_exit_2_with_one_line(capsys, argv, message):
+    code, out, err = run(capsys, "scenario", *argv)
+    assert code == 2 and out == ""
+    assert message in err and err.count("\n") == 1
+
+
+def test_bad_data_file_exits_1_naming_the_line(capsys, data_copy):
+    path = data_copy / "trade_series.csv"
+    path.write_text(
+        path.read_text(encoding="utf-8").replace(",2022,total,", ",2022,totl,"), encoding="utf-8"
+    )
+    code, _, err = run(capsys, "scenario", "--reporter", "CHN", "--partner", "KAZ")
+    assert code == 1
+    assert "trade_series.csv, line" in err and "flow" in err
+
+
+def test_python_dash_m_and_argparse_errors():
+    proc = subprocess.run(
+        [sys.executable, "-m", "dashboard", "scenario", "--reporter", "CHN"],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert proc.returncode == 2 and "--partner" in proc.stderr
+    proc = subprocess.run(
+        [sys.executable, "-m", "dashboard", "--help"], capture_output=True, text=True, check=False
+    )
+    assert proc.returncode == 0 and "serve" in proc.stdout and "scenario" in proc.stdout
