@@ -58,24 +58,39 @@ def _rate(text: str) -> float:
 
 
 def _scenario(args: argparse.Namespace) -> int:
+    from dashboard.analysis.outlook import assess
+    from dashboard.analysis.presets import scenario_presets
+    from dashboard.analysis.series import basis_series
     from dashboard.analysis.tracker import ScenarioError, TrackerInputs, track
-    from dashboard.scenario_output import scenario_csv, scenario_json
+    from dashboard.scenario_output import outlook_fields, scenario_csv, scenario_json
 
     observations = _load_observations(args)
     pair = _pair_with_data(args.reporter, args.partner, observations)
-    inputs = TrackerInputs(
-        pair=pair,
-        reporter=args.reporter,
-        base_year=args.base_year,
-        multiple=args.multiple,
-        target_year=args.target_year,
-        growth=args.growth,
-    )
+    if args.growth is not None and args.preset is not None:
+        raise UsageError("give either --growth or --preset, not both")
+    growth = args.growth
     try:
+        if args.preset is not None and args.preset != "custom":
+            series = basis_series(observations, args.reporter, args.partner)
+            if args.base_year not in series.index:
+                raise ScenarioError(
+                    f"no {args.reporter} observation for base year {args.base_year}"
+                )
+            target = float(series[args.base_year]) * args.multiple
+            growth = scenario_presets(series, target, args.target_year)[args.preset].growth
+        inputs = TrackerInputs(
+            pair=pair, reporter=args.reporter, base_year=args.base_year, multiple=args.multiple,
+            target_year=args.target_year, growth=growth, shock_year=args.shock_year,
+            shock_size=args.shock_size,
+        )  # fmt: skip
         result = track(observations, inputs)
-    except ScenarioError as exc:
+        outlook = assess(result, volatility=args.volatility, method=args.method, seed=args.seed)
+    except (ScenarioError, ValueError) as exc:
         raise UsageError(str(exc)) from None
-    out = scenario_json(result) if args.format == "json" else scenario_csv(result)
+    if args.format == "json":
+        out = scenario_json(result, extra=outlook_fields(outlook))
+    else:
+        out = scenario_csv(result, outlook.projection.fan)
     sys.stdout.write(out)
     return 0
 
@@ -142,6 +157,31 @@ def build_parser() -> argparse.ArgumentParser:
         default=None,
         help="scenario growth per year, 0.10 or 10%% (default: historical CAGR)",
     )
+    sc.add_argument(
+        "--preset",
+        choices=("recent", "long_run", "required", "custom"),
+        help="take the growth from a preset instead of --growth",
+    )
+    sc.add_argument(
+        "--volatility",
+        type=_rate,
+        default=None,
+        help="std dev of annual log growth, 0.2 or 20%% (default: estimated)",
+    )
+    sc.add_argument(
+        "--method",
+        choices=("closed", "bootstrap"),
+        default="closed",
+        help="closed-form log-normal (default) or bootstrap of past growth",
+    )
+    sc.add_argument("--shock-year", type=_year, default=None, help="year of a one-year shock")
+    sc.add_argument(
+        "--shock-size",
+        type=_rate,
+        default=0.0,
+        help="size of the shock, e.g. -0.3 or -30%% (default 0: none)",
+    )
+    sc.add_argument("--seed", type=int, default=0, help="random seed of the bootstrap")
     sc.add_argument("--format", choices=("json", "csv"), default="json")
     sc.set_defaults(func=_scenario)
 

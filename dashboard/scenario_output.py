@@ -12,6 +12,7 @@ from typing import Any
 
 import pandas as pd
 
+from dashboard.analysis.outlook import Outlook
 from dashboard.analysis.tracker import TrackerResult
 from dashboard.charts.tracker import chart_data
 
@@ -28,7 +29,47 @@ def parameters(result: TrackerResult) -> dict[str, Any]:
         "target_year": i.target_year,
         "growth": result.growth,
         "growth_source": "user" if i.growth is not None else result.historical.describe(),
+        "shock_year": i.shock_year,
+        "shock_size": i.shock_size,
     }
+
+
+def outlook_fields(outlook: Outlook) -> dict[str, Any]:
+    """The uncertainty numbers added to the scenario JSON."""
+    p = outlook.projection
+    return {
+        "method": p.method,
+        "volatility": outlook.volatility,
+        "volatility_source": outlook.volatility_source,
+        "seed": p.seed,
+        "probability": p.probability_at_target_year,
+        "year_50": p.year_50,
+        "year_90": p.year_90,
+        "fan": [
+            {k: (int(v) if k == "year" else float(v)) for k, v in row.items()}
+            for row in p.fan.to_dict("records")
+        ],
+        "probability_by_year": [
+            {"year": int(r.year), "probability": float(r.probability)} for r in p.curve.itertuples()
+        ],
+    }
+
+
+def probability_table(outlook: Outlook) -> pd.DataFrame:
+    """The probability chart's data: year, probability (and the other method's, if computed)."""
+    p = outlook.projection
+    table = p.curve.rename(columns={"probability": f"probability_{p.method}"})
+    if outlook.comparison is not None:
+        c = outlook.comparison
+        table = table.merge(
+            c.curve.rename(columns={"probability": f"probability_{c.method}"}), on="year"
+        )
+    table["target_value_usd"] = p.target_value
+    table["target_year"] = p.target_year
+    table["growth"] = p.growth
+    table["volatility"] = outlook.volatility
+    table["volatility_source"] = outlook.volatility_source
+    return table
 
 
 def scenario_dict(result: TrackerResult, extra: dict[str, Any] | None = None) -> dict[str, Any]:

@@ -31,15 +31,54 @@ def test_tracker_renders_with_defaults():
     assert k["Scenario reaches target"] == "2030"
     assert at.get("plotly_chart"), "the tracker chart is on the page"
     assert at.download_button(key="download_tracker_csv").label.startswith("Download")
+    assert at.download_button(key="download_probability_csv")
     assert any("Where the target comes from" in m.value for m in at.markdown)
 
 
 def test_moving_growth_slider_changes_the_year_reached():
-    """5% a year from $48.7 bn reaches $87.64 bn after 12.04 years: in 2038."""
+    """5% a year from $48.7 bn reaches $87.64 bn after 12.04 years: in 2038.
+    Moving the slider by hand switches the preset to custom."""
     at = AppTest.from_file(str(APP), default_timeout=TIMEOUT).run()
+    assert at.selectbox(key="preset").value == "recent"
     at.slider(key="growth").set_value(5.0).run()
     assert not at.exception
     assert kpis(at)["Scenario reaches target"] == "2038"
+    assert at.selectbox(key="preset").value == "custom"
+
+
+def test_uncertainty_kpis_and_required_preset():
+    """Recent trend, estimated sigma 23.07% (10 intervals, 1992-2025): P(2030 >= 87.64) = 53%.
+    The 'required' preset puts the median exactly on the target in 2030: 50%."""
+    at = AppTest.from_file(str(APP), default_timeout=TIMEOUT).run()
+    k = kpis(at)
+    assert k["Chance of target by 2030"] == "53%"
+    assert k["50% likely by"] == "2030" and k["90% likely by"] == "2039"
+    at.selectbox(key="preset").set_value("required").run()
+    k = kpis(at)
+    assert k["Chance of target by 2030"] == "50%"
+    assert k["Scenario reaches target"] == "2030"
+    assert at.slider(key="growth").value == pytest.approx(12.5)
+
+
+def test_shock_and_volatility_controls():
+    """A -30% shock in 2027 delays reaching the target; zero hand-set volatility makes the
+    chance 0% or 100% (here 0%: the shocked path is below target in 2030)."""
+    at = AppTest.from_file(str(APP), default_timeout=TIMEOUT).run()
+    at.slider(key="shock_size").set_value(-30.0).run()
+    assert kpis(at)["Scenario reaches target"] == "2033"
+    at.toggle(key="vol_manual").set_value(True).run()
+    at.slider(key="volatility").set_value(0.0).run()
+    assert not at.exception
+    assert kpis(at)["Chance of target by 2030"] == "0%"
+
+
+def test_bootstrap_method_and_comparison():
+    at = AppTest.from_file(str(APP), default_timeout=TIMEOUT).run()
+    at.radio(key="method").set_value("bootstrap")
+    at.toggle(key="compare").set_value(True).run()
+    assert not at.exception
+    assert len(at.get("plotly_chart")) == 2
+    assert any("Closed form" in c.value for c in at.caption)
 
 
 def test_target_controls_change_target_and_required_growth():

@@ -127,3 +127,47 @@ def test_python_dash_m_and_argparse_errors():
         [sys.executable, "-m", "dashboard", "--help"], capture_output=True, text=True, check=False
     )
     assert proc.returncode == 0 and "serve" in proc.stdout and "scenario" in proc.stdout
+
+
+def test_scenario_uncertainty_fields(capsys):
+    """With growth = required CAGR, the median hits the target exactly in 2030: probability 0.5.
+    Fan at 2030 with sigma = 0.2: p90 = 87.64 * exp(1.28155 * 0.2 * sqrt(5)) = 87.64 * 1.77316
+    = 155.40 bn."""
+    code, out, _ = run(capsys, "scenario", "--reporter", "CHN", "--partner", "KAZ",
+                       "--preset", "required", "--volatility", "20%")  # fmt: skip
+    assert code == 0
+    data = json.loads(out)
+    assert data["probability"] == pytest.approx(0.5, abs=1e-9)
+    assert data["volatility"] == 0.2 and data["volatility_source"] == "user"
+    assert data["year_50"] == 2030
+    fan2030 = next(r for r in data["fan"] if r["year"] == 2030)
+    assert fan2030["p50"] == pytest.approx(87.64e9, rel=1e-9)
+    assert fan2030["p90"] == pytest.approx(155.40e9, rel=1e-3)
+    assert set(fan2030) == {"year", "p10", "p25", "p50", "p75", "p90"}
+
+
+def test_scenario_shock_and_bootstrap_are_reproducible(capsys):
+    """A -30% shock in 2027 at 13.25%: 48.7 * 1.13248**5 * 0.7 = 63.4 bn in 2030, below 87.64."""
+    argv = ["scenario", "--reporter", "CHN", "--partner", "KAZ", "--method", "bootstrap",
+            "--shock-year", "2027", "--shock-size=-30%", "--seed", "7"]  # fmt: skip
+    _, first, _ = run(capsys, *argv)
+    _, second, _ = run(capsys, *argv)
+    assert first == second
+    data = json.loads(first)
+    assert data["method"] == "bootstrap" and data["seed"] == 7
+    scen2030 = next(r for r in data["path"] if r["kind"] == "scenario" and r["year"] == 2030)
+    assert scen2030["value_usd"] == pytest.approx(48.7e9 * 1.132484**5 * 0.7, rel=1e-4)
+    assert data["probability"] < 0.5 and data["year_reached"] > 2030
+
+
+@pytest.mark.parametrize(
+    ("argv", "message"),
+    [
+        (["--shock-year", "2020", "--shock-size", "-0.3"], "shock year 2020"),
+        (["--volatility", "-0.1"], "volatility"),
+        (["--growth", "0.1", "--preset", "recent"], "either --growth or --preset"),
+    ],
+)
+def test_scenario_uncertainty_usage_errors(capsys, argv, message):
+    code, _, err = run(capsys, "scenario", "--reporter", "CHN", "--partner", "KAZ", *argv)
+    assert code == 2 and message in err

@@ -21,6 +21,7 @@ from dashboard.analysis.growth import (
     scenario_path,
 )
 from dashboard.analysis.series import basis_rows
+from dashboard.analysis.uncertainty import median_path
 from dashboard.model import Pair, basis_label
 
 
@@ -30,7 +31,11 @@ class ScenarioError(ValueError):
 
 @dataclass(frozen=True)
 class TrackerInputs:
-    """What the user chose. ``growth=None`` means: use the historical CAGR."""
+    """What the user chose. ``growth=None`` means: use the historical CAGR.
+
+    ``shock_size`` (e.g. -0.3) multiplies the scenario path from ``shock_year`` on: a one-year
+    level shift, as when this pair's trade fell by about half from 2013 to 2015-16.
+    """
 
     pair: Pair
     reporter: str
@@ -38,6 +43,8 @@ class TrackerInputs:
     multiple: float = 2.0
     target_year: int = 2030
     growth: float | None = None
+    shock_year: int | None = None
+    shock_size: float = 0.0
     horizon_year: int = HORIZON_YEAR
 
     @property
@@ -117,7 +124,13 @@ def track(observations: pd.DataFrame, inputs: TrackerInputs) -> TrackerResult:
     base_value = float(series[inputs.base_year])
     target_value = base_value * inputs.multiple
     needed = required_cagr(latest_value, target_value, inputs.target_year - latest_year)
-    scenario = scenario_path(latest_year, latest_value, growth, inputs.horizon_year)
+    try:
+        scenario = median_path(
+            latest_year, latest_value, growth, inputs.horizon_year,
+            inputs.shock_year, inputs.shock_size,
+        )  # fmt: skip
+    except ValueError as exc:
+        raise ScenarioError(str(exc)) from None
     required = scenario_path(latest_year, latest_value, needed, inputs.target_year)
     return TrackerResult(
         inputs=inputs,

@@ -1,18 +1,24 @@
-"""Target tracker (home): is the declared target on track, on the chosen statistics basis?"""
+"""Target tracker (home): is the declared target on track, how likely is it, and by when?"""
 
 from datetime import date
 
 import streamlit as st
 
 from dashboard.analysis.growth import HORIZON_YEAR
+from dashboard.analysis.outlook import METHOD_LABELS, assess
+from dashboard.analysis.presets import scenario_presets
 from dashboard.analysis.series import bases_for, basis_series
 from dashboard.analysis.tracker import ScenarioError, TrackerInputs, track
+from dashboard.analysis.uncertainty import estimate_volatility
+from dashboard.charts.outlook import probability_figure
 from dashboard.charts.tracker import tracker_figure
 from dashboard.formatting import format_pct, format_usd
 from dashboard.model import Pair, basis_label
-from dashboard.narrative import target_origin_markdown
-from dashboard.scenario_output import scenario_csv
-from dashboard.ui.data import observations, targets
+from dashboard.scenario_output import probability_table, scenario_table
+from dashboard.ui.data import observations, target_origin
+from dashboard.ui.downloads import download_buttons
+from dashboard.ui.texts import METHOD_EXPLAINER
+from dashboard.ui.tracker_controls import growth_controls, shock_controls, volatility_control
 
 DEFAULT_BASE_YEAR = 2024
 DEFAULT_TARGET_YEAR = 2030
@@ -21,7 +27,7 @@ pair = Pair.parse(st.session_state["pair"])
 obs = observations()
 
 st.title("Is the trade target on track?")
-st.caption(f"{pair.label}: history with sources, the target, and where the trend leads.")
+st.caption(f"{pair.label}: history with sources, the target, and how likely it is to be met.")
 
 bases = bases_for(obs, pair)
 if not bases:
@@ -44,6 +50,12 @@ with st.container(border=True):
     )
     series = basis_series(obs, reporter, pair.other(reporter))
     years = [int(y) for y in series.index]
+    if len(years) < 2:
+        st.warning(
+            f"{basis_label(reporter)} has only one figure for {pair.label}: a trend needs two.",
+            icon=":material/warning:",
+        )
+        st.stop()
     base_default = DEFAULT_BASE_YEAR if DEFAULT_BASE_YEAR in years else years[-1]
     base_year = c2.selectbox(
         "Base year",
@@ -65,42 +77,47 @@ with st.container(border=True):
         help="2.0 = doubling, the pledge of July 2024.",
     )
     latest_year = years[-1]
-    first_target_year = latest_year + 1
-    target_default = max(DEFAULT_TARGET_YEAR, first_target_year)
     target_year = c1.slider(
         "Target year (assumption)",
-        first_target_year,
+        latest_year + 1,
         HORIZON_YEAR,
-        target_default,
+        max(DEFAULT_TARGET_YEAR, latest_year + 1),
         key="target_year",
         bind="query-params",
         help="No official year was given for doubling; 2030 is this dashboard's assumption.",
     )
-    try:
-        baseline = track(obs, TrackerInputs(pair, reporter, base_year, multiple, target_year))
-    except ScenarioError as exc:
-        st.warning(str(exc), icon=":material/warning:")
-        st.stop()
-    hist_pct = round(baseline.historical.rate * 100, 1)
-    growth_pct = c2.slider(
-        "Scenario growth per year",
-        -10.0,
-        30.0,
-        hist_pct,
-        0.1,
-        key="growth",
-        bind="query-params",
-        format="%.1f%%",
-        help="Default: the historical growth rate shown beside this slider.",
-    )
-    c3.markdown(
-        f"Historical: **{format_pct(baseline.historical.rate)}** a year  \n"
-        f"{baseline.historical.describe()}, {basis_label(reporter)}"
-    )
+    presets = scenario_presets(series, float(series[base_year]) * multiple, target_year)
+    growth = growth_controls(presets, c2, c3)
+    c1.caption(f"Growth used: **{format_pct(growth.rate)}** a year. {growth.label}.")
 
-result = track(
-    obs, TrackerInputs(pair, reporter, base_year, multiple, target_year, growth_pct / 100)
+    with st.expander("Uncertainty and shocks", icon=":material/tune:"):
+        u1, u2, u3 = st.columns(3)
+        estimate = estimate_volatility(series)
+        volatility = volatility_control(
+            None if estimate.sigma is None else estimate.sigma * 100, u1
+        )
+        method = u2.radio(
+            "Method",
+            list(METHOD_LABELS),
+            key="method",
+            format_func=METHOD_LABELS.__getitem__,
+            bind="query-params",
+            help="The bootstrap resamples the history's own swings instead of assuming a "
+            "normal distribution.",
+        )
+        compare = u2.toggle("Show both methods", key="compare", bind="query-params")
+        shock_year, shock_size = shock_controls(latest_year + 1, HORIZON_YEAR, u3, u3)
+
+inputs = TrackerInputs(
+    pair, reporter, base_year, multiple, target_year, growth.rate, shock_year, shock_size
 )
+try:
+    result = track(obs, inputs)
+    outlook = assess(result, volatility=volatility, method=method, compare=compare)
+except ScenarioError as exc:
+    st.warning(str(exc), icon=":material/warning:")
+    st.stop()
+proj = outlook.projection
 
 with st.container(horizontal=True):
     st.metric(f"Latest ({result.latest_year})", format_usd(result.latest_value), border=True)
@@ -113,22 +130,73 @@ with st.container(horizontal=True):
         border=True,
         help=result.historical.describe(),
     )
+with st.container(horizontal=True):
     st.metric(
         "Scenario reaches target",
         str(result.year_reached) if result.year_reached else f"not by {HORIZON_YEAR}",
         border=True,
     )
+    st.metric(
+        f"Chance of target by {target_year}",
+        format_pct(proj.probability_at_target_year, 0),
+        border=True,
+        help="P(value in the target year ≥ target), " + METHOD_LABELS[proj.method].lower(),
+    )
+    st.metric("50% likely by", str(proj.year_50 or f"after {HORIZON_YEAR}"), border=True)
+    st.metric("90% likely by", str(proj.year_90 or f"after {HORIZON_YEAR}"), border=True)
 
-st.plotly_chart(tracker_figure(result), key="tracker_chart", config={"displaylogo": False})
+if outlook.volatility_source == "fallback":
+    st.warning(
+        f"Too little history to estimate volatility ({outlook.estimate.reason}); the band uses "
+        f"an assumed {format_pct(outlook.volatility)}. Set it by hand under "
+        "*Uncertainty and shocks*.",
+        icon=":material/warning:",
+    )
 
-st.markdown(target_origin_markdown(obs, targets(), pair, reporter, base_year))
-
-st.download_button(
-    "Download the chart's data (CSV)",
-    data=scenario_csv(result),
-    file_name=f"trade-tracker_{pair.code}_{reporter}_{date.today().isoformat()}.csv",
-    mime="text/csv",
-    on_click="ignore",
-    icon=":material/download:",
-    key="download_tracker_csv",
+st.plotly_chart(
+    tracker_figure(result, fan=proj.fan), key="tracker_chart", config={"displaylogo": False}
 )
+st.caption(
+    f"Band: 10–90% and 25–75% ranges around the scenario ({METHOD_LABELS[proj.method].lower()}; "
+    f"volatility {outlook.describe_volatility()}). Hollow markers: low-confidence figures."
+)
+st.markdown(target_origin(pair.code, reporter, base_year))
+
+params_suffix = f"{pair.code}_{reporter}_{date.today().isoformat()}"
+download_buttons(
+    lambda: scenario_table(result, proj.fan),
+    name=f"trade-tracker_{params_suffix}",
+    key="download_tracker",
+    label="the chart's data",
+)
+
+st.subheader("When is the target likely?")
+other = outlook.comparison
+st.plotly_chart(
+    probability_figure(
+        proj.curve,
+        target_year,
+        proj.year_50,
+        proj.year_90,
+        comparison=None if other is None else other.curve,
+        comparison_name=METHOD_LABELS[other.method] if other else "",
+        name=METHOD_LABELS[proj.method],
+    ),
+    key="probability_chart",
+    config={"displaylogo": False},
+)
+if other is not None:
+    st.caption(
+        f"{METHOD_LABELS[other.method]}: {format_pct(other.probability_at_target_year, 0)} by "
+        f"{target_year}, 50% by {other.year_50 or 'after ' + str(HORIZON_YEAR)}, 90% by "
+        f"{other.year_90 or 'after ' + str(HORIZON_YEAR)}."
+    )
+download_buttons(
+    lambda: probability_table(outlook),
+    name=f"trade-target-probability_{params_suffix}",
+    key="download_probability",
+    label="the probabilities",
+)
+
+with st.expander("How this is computed", icon=":material/functions:"):
+    st.markdown(METHOD_EXPLAINER)

@@ -8,7 +8,7 @@ import pandas as pd
 import plotly.graph_objects as go
 
 from dashboard.analysis.tracker import TrackerResult
-from dashboard.charts.style import BN, COLORS, apply_layout
+from dashboard.charts.style import BN, COLORS, add_lines, apply_layout, vline
 from dashboard.formatting import format_pct
 
 
@@ -35,8 +35,8 @@ def tracker_figure(result: TrackerResult, fan: pd.DataFrame | None = None) -> go
         ):
             fig.add_trace(
                 go.Scatter(
-                    x=f["year"],
-                    y=f[hi] / BN,
+                    x=f["year"].to_numpy(),
+                    y=(f[hi] / BN).to_numpy(),
                     mode="lines",
                     line={"width": 0},
                     hoverinfo="skip",
@@ -46,8 +46,8 @@ def tracker_figure(result: TrackerResult, fan: pd.DataFrame | None = None) -> go
             )
             fig.add_trace(
                 go.Scatter(
-                    x=f["year"],
-                    y=f[lo] / BN,
+                    x=f["year"].to_numpy(),
+                    y=(f[lo] / BN).to_numpy(),
                     mode="lines",
                     line={"width": 0},
                     fill="tonexty",
@@ -69,8 +69,8 @@ def tracker_figure(result: TrackerResult, fan: pd.DataFrame | None = None) -> go
     ]
     fig.add_trace(
         go.Scatter(
-            x=obs["year"],
-            y=obs["value_usd"] / BN,
+            x=obs["year"].to_numpy(),
+            y=(obs["value_usd"] / BN).to_numpy(),
             mode="markers",
             name=f"Observed ({html.escape(result.basis_label)})",
             marker={
@@ -88,8 +88,8 @@ def tracker_figure(result: TrackerResult, fan: pd.DataFrame | None = None) -> go
     sc = result.scenario[result.scenario["year"] <= x_end]
     fig.add_trace(
         go.Scatter(
-            x=sc["year"],
-            y=sc["value_usd"] / BN,
+            x=sc["year"].to_numpy(),
+            y=(sc["value_usd"] / BN).to_numpy(),
             mode="lines",
             name=f"Scenario: {format_pct(result.growth)} a year",
             line={"color": COLORS["scenario"], "width": 3},
@@ -98,8 +98,8 @@ def tracker_figure(result: TrackerResult, fan: pd.DataFrame | None = None) -> go
     )
     fig.add_trace(
         go.Scatter(
-            x=result.required["year"],
-            y=result.required["value_usd"] / BN,
+            x=result.required["year"].to_numpy(),
+            y=(result.required["value_usd"] / BN).to_numpy(),
             mode="lines",
             name=f"Required: {format_pct(result.required_cagr)} a year",
             line={"color": COLORS["required"], "width": 2, "dash": "dash"},
@@ -117,12 +117,7 @@ def tracker_figure(result: TrackerResult, fan: pd.DataFrame | None = None) -> go
             hovertemplate=f"Target ${result.target_value / BN:,.1f} bn<extra></extra>",
         )
     )
-    fig.add_vline(
-        x=inputs.target_year,
-        line={"color": COLORS["neutral"], "width": 1, "dash": "dot"},
-        annotation_text=f"target year {inputs.target_year}",
-        annotation_position="top left",
-    )
+    add_lines(fig, [vline(inputs.target_year, f"target year {inputs.target_year}")])
     apply_layout(fig)
     fig.update_xaxes(range=[first_year - 1, x_end + 0.5])
     return fig

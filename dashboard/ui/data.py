@@ -12,6 +12,7 @@ import streamlit as st
 
 from dashboard.analysis.series import pairs_in
 from dashboard.model import DataFileError, Pair
+from dashboard.narrative import target_origin_markdown
 from dashboard.snapshot import load_observations, load_targets
 
 CACHE_TTL = "1h"
@@ -56,11 +57,25 @@ def targets() -> pd.DataFrame:
         raise
 
 
+@st.cache_data(ttl=CACHE_TTL, max_entries=4, show_spinner=False)
+def _pair_labels() -> dict[str, str]:
+    return {p.code: p.label for p in pairs_in(_observations(), _targets())}
+
+
+@st.cache_data(ttl=CACHE_TTL, max_entries=256, show_spinner=False)
+def target_origin(pair_code: str, reporter: str, base_year: int) -> str:
+    """The "where the target comes from" text (cached: it only depends on these three)."""
+    return target_origin_markdown(
+        _observations(), _targets(), Pair.parse(pair_code), reporter, base_year
+    )
+
+
 def pair_selector() -> Pair:
     """The shared ``pair`` control (in the sidebar, bound to the URL); every page follows it."""
-    pairs = pairs_in(observations(), targets())
-    codes = [p.code for p in pairs]
-    labels = {p.code: p.label for p in pairs}
+    observations()  # a bad data file stops here, with its message, before anything else
+    targets()
+    labels = _pair_labels()
+    codes = list(labels)
     code = st.sidebar.selectbox(
         "Country pair",
         codes,

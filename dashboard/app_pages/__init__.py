@@ -1,0 +1,1 @@
+"""Page scripts run by st.navigation; each only wires widgets to the pure layers."""

@@ -1,0 +1,128 @@
+"""The tracker's scenario controls: growth presets tied to the growth slider, volatility, shock.
+
+A preset (recent / long-run / required / custom) drives the growth slider; moving the slider by
+hand switches the preset to custom. Every control has a stable key bound to the URL, so a copied
+link restores the view, including a hand-set growth rate.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import streamlit as st
+
+from dashboard.analysis.presets import Preset
+
+PRESET_ORDER = ("recent", "long_run", "required", "custom")
+PRESET_LABELS = {
+    "recent": "Recent trend",
+    "long_run": "Long-run trend",
+    "required": "Required for the target",
+    "custom": "Custom",
+}
+GROWTH_RANGE = (-10.0, 30.0)  # percent a year
+VOLATILITY_RANGE = (0.0, 60.0)  # percent, std dev of annual log growth
+SHOCK_RANGE = (-60.0, 30.0)  # percent, one-year level shift
+
+
+def _clamp_round(value: float, lo: float, hi: float, step: float) -> float:
+    return round(min(hi, max(lo, round(value / step) * step)), 6)
+
+
+def _switch_to_custom() -> None:
+    st.session_state["preset"] = "custom"
+
+
+@dataclass(frozen=True)
+class GrowthChoice:
+    rate: float  # exact rate used (a fraction)
+    preset: str
+    label: str
+
+
+def growth_controls(presets: dict[str, Preset], col_preset, col_slider) -> GrowthChoice:
+    """The preset selector and the growth slider; returns the growth to use."""
+    # A shared link that sets growth but no preset means a hand-set rate.
+    if "growth_seen" not in st.session_state:
+        st.session_state["growth_seen"] = True
+        if "growth" in st.query_params and "preset" not in st.query_params:
+            st.session_state["preset"] = "custom"
+    preset = col_preset.selectbox(
+        "Growth scenario",
+        PRESET_ORDER,
+        key="preset",
+        format_func=PRESET_LABELS.__getitem__,
+        bind="query-params",
+        help="Recent and long-run trends are measured on the chosen statistics; 'required' "
+        "meets the target exactly in the target year.",
+    )
+    lo, hi = GROWTH_RANGE
+    if preset != "custom":
+        st.session_state["growth"] = _clamp_round(presets[preset].growth * 100, lo, hi, 0.1)
+    elif "growth" not in st.session_state and "growth" not in st.query_params:
+        st.session_state["growth"] = _clamp_round(presets["recent"].growth * 100, lo, hi, 0.1)
+    pct = col_slider.slider(
+        "Scenario growth per year",
+        lo,
+        hi,
+        step=0.1,
+        key="growth",
+        bind="query-params",
+        format="%.1f%%",
+        on_change=_switch_to_custom,
+        help="Moving this slider switches the scenario to Custom.",
+    )
+    if preset == "custom":
+        return GrowthChoice(pct / 100, preset, "Custom: set by hand")
+    # Presets use their exact rate, so the page matches `trade-dashboard scenario` to the digit.
+    return GrowthChoice(presets[preset].growth, preset, presets[preset].label)
+
+
+def volatility_control(estimate_pct: float | None, container) -> float | None:
+    """Volatility in percent set by hand, or None to use the estimate."""
+    manual = container.toggle(
+        "Set volatility by hand",
+        key="vol_manual",
+        bind="query-params",
+        value=estimate_pct is None,
+        help="By default the volatility is estimated from the observations.",
+    )
+    lo, hi = VOLATILITY_RANGE
+    if not manual or ("volatility" not in st.session_state and "volatility" not in st.query_params):
+        default = 20.0 if estimate_pct is None else estimate_pct
+        st.session_state["volatility"] = _clamp_round(default, lo, hi, 0.5)
+    pct = container.slider(
+        "Volatility (std dev of annual log growth)",
+        lo,
+        hi,
+        step=0.5,
+        key="volatility",
+        bind="query-params",
+        format="%.1f%%",
+        disabled=not manual,
+        help="How much growth swings from year to year. 20% means a typical year lands within "
+        "about ±20% of the trend.",
+    )
+    return pct / 100 if manual else None
+
+
+def shock_controls(first_year: int, last_year: int, col_year, col_size) -> tuple[int | None, float]:
+    """One-year shock: (year or None, size as a fraction). Size 0 means no shock."""
+    default_year = min(last_year, first_year + 1)
+    year = col_year.slider(
+        "Shock year", first_year, last_year, default_year, key="shock_year", bind="query-params"
+    )
+    lo, hi = SHOCK_RANGE
+    size = col_size.slider(
+        "Shock size",
+        lo,
+        hi,
+        0.0,
+        1.0,
+        key="shock_size",
+        bind="query-params",
+        format="%.0f%%",
+        help="A one-year fall (or jump) in the level of trade, after which growth resumes. "
+        "From 2013 to 2015–16 this pair's trade fell by about half with commodity prices.",
+    )
+    return (int(year), size / 100) if size != 0 else (None, 0.0)
