@@ -199,7 +199,9 @@ def sources_table(*frames: pd.DataFrame) -> pd.DataFrame:
     parts = [f[[c for c in cols if c in f.columns]] for f in frames if "source" in f.columns]
     if not parts:
         return pd.DataFrame(columns=cols)
-    table = pd.concat(parts, ignore_index=True).drop_duplicates()
+    table = pd.concat(parts, ignore_index=True)
+    # Rows without a source (computed paths next to observations) say nothing about provenance.
+    table = table[table["source"].notna() & (table["source"].astype(str) != "")].drop_duplicates()
     return table.sort_values(list(table.columns), kind="stable").reset_index(drop=True)
 
 

@@ -6,7 +6,6 @@ the data changes. Returned as Markdown with every data-derived string escaped.
 
 from __future__ import annotations
 
-import re
 from datetime import date
 
 import pandas as pd
@@ -14,19 +13,13 @@ import pandas as pd
 from dashboard.analysis.series import basis_rows
 from dashboard.formatting import format_usd
 from dashboard.model import Pair, basis_label
-
-_MD_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>~$])")
-
-
-def escape_md(text: str) -> str:
-    """Escape Markdown (and ``$``, which Streamlit renders as LaTeX) in data-derived text."""
-    return _MD_SPECIAL.sub(r"\\\1", str(text))
+from dashboard.textsafe import escape_markdown
 
 
 def link(label: str, url: str) -> str:
     """A Markdown link with an escaped label; URLs come from validated http(s) fields only."""
     safe_url = url.replace(")", "%29").replace(" ", "%20")
-    return f"[{escape_md(label)}]({safe_url})"
+    return f"[{escape_markdown(label)}]({safe_url})"
 
 
 def headline_target(targets: pd.DataFrame, pair: Pair) -> pd.Series | None:
@@ -68,13 +61,13 @@ def target_origin_markdown(
         if pd.notna(t["target_year"]):
             when = f"by {int(t['target_year'])}"
             if t["target_year_note"]:
-                when += f" ({escape_md(t['target_year_note'])})"
+                when += f" ({escape_markdown(t['target_year_note'])})"
         else:
-            note = escape_md(t["target_year_note"]) if t["target_year_note"] else "no year"
+            note = escape_markdown(t["target_year_note"]) if t["target_year_note"] else "no year"
             when = f"with no target year ({note}), so the target year here is an assumption"
         parts.append(
             f"**Where the target comes from.** On {_when(t['announced'])}, "
-            f"{escape_md(t['announced_by'])}: a pledge {escape_md(goal)}, {when}. "
+            f"{escape_markdown(t['announced_by'])}: a pledge {escape_markdown(goal)}, {when}. "
             f"Source: {link(t['source'], t['source_url'])}."
         )
     rows = basis_rows(observations, reporter, pair.other(reporter))
@@ -87,12 +80,12 @@ def target_origin_markdown(
             else ""
         )
         parts.append(
-            f"The base year {base_year} stands at **{escape_md(format_usd(b['value_usd']))}**"
-            f"{record} on {escape_md(basis_label(reporter))} figures: "
+            f"The base year {base_year} stands at **{escape_markdown(format_usd(b['value_usd']))}**"
+            f"{record} on {escape_markdown(basis_label(reporter))} figures: "
             f"{link(b['source'], b['source_url'])} (published {b['published']})."
         )
     parts.append(
-        f"All values on this page are {escape_md(basis_label(reporter))} statistics; the other "
-        "country's statistics give different totals (see the mirror comparison)."
+        f"All values on this page are {escape_markdown(basis_label(reporter))} statistics; the "
+        "other country's statistics give different totals (see the mirror comparison)."
     )
     return "\n\n".join(parts)

@@ -18,7 +18,8 @@ import pandas as pd
 from dashboard.analysis.tracker import TrackerResult
 from dashboard.formatting import format_pct, format_usd
 from dashboard.model import basis_label, country_name
-from dashboard.upload import UploadedSeries, escape_markdown
+from dashboard.textsafe import escape_markdown
+from dashboard.upload import UploadedSeries
 
 #: Within this many percentage points, a scenario rate counts as "the historical rate" (the
 #: page's growth slider rounds the historical rate to 0.1 pp).

@@ -38,7 +38,6 @@ import io
 import math
 import re
 import tomllib
-import unicodedata
 from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
@@ -48,6 +47,7 @@ import pandera.pandas as pa
 
 from dashboard.exports import unguard_text
 from dashboard.model import FLOWS, known_codes
+from dashboard.textsafe import plain_label
 from dashboard.validation import is_partial_iso_date, validate_observations
 
 MAX_ROWS = 5_000
@@ -59,7 +59,6 @@ YEAR_MIN, YEAR_MAX = 1900, 2100
 VALUE_USD_MAX = 1e14
 DEFAULT_SOURCE = "Uploaded by user"
 DEFAULT_LABEL = "Uploaded series"
-MAX_LABEL_CHARS = 80
 
 #: Accepted units and their factor to US dollars.
 UNITS: dict[str, float] = {
@@ -92,7 +91,6 @@ _NUMBER = re.compile(r"^[+-]?(?:[0-9]+\.?[0-9]*|\.[0-9]+)(?:[eE][+-]?[0-9]+)?$")
 _URL = re.compile(r"^https?://[^\s<>\"']+$")
 # Every ASCII punctuation character can be backslash-escaped in CommonMark; escaping all of them
 # also disarms Streamlit's extensions (":red[...]", ":material/...:", "$...$" for LaTeX).
-_MD_PUNCTUATION = re.compile(r"([!-/:-@\[-`{-~])")
 
 Problem = tuple[int | None, str]
 
@@ -158,39 +156,6 @@ class UploadedSeries:
 
 
 # --- text safety --------------------------------------------------------------------------------
-
-
-def plain_label(text: object, max_chars: int = MAX_LABEL_CHARS) -> str:
-    """Untrusted text made tame: control and invisible format characters (bidi overrides,
-    zero-width) removed, whitespace collapsed to single spaces, cut to ``max_chars`` with ``…``.
-    """
-    kept = []
-    for ch in str(text):
-        cat = unicodedata.category(ch)
-        if ch.isspace():
-            kept.append(" ")
-        elif cat in ("Cc", "Cf", "Cs", "Co", "Cn"):
-            continue
-        else:
-            kept.append(ch)
-    clean = " ".join("".join(kept).split())
-    if len(clean) > max_chars:
-        clean = clean[: max(max_chars - 1, 0)].rstrip() + "…"
-    return clean
-
-
-def escape_markdown(text: str) -> str:
-    """Backslash-escape every ASCII punctuation character, so Markdown shows ``text`` literally."""
-    return _MD_PUNCTUATION.sub(r"\\\1", text)
-
-
-def safe_label(text: object, max_chars: int = MAX_LABEL_CHARS) -> str:
-    """:func:`plain_label`, then Markdown-escaped: safe inside ``st.markdown``.
-
-    ``**bold**`` becomes ``\\*\\*bold\\*\\*``, which Markdown shows as the literal text
-    ``**bold**``; ``[x](javascript:...)`` can no longer form a link.
-    """
-    return escape_markdown(plain_label(text, max_chars))
 
 
 # --- the template and limits --------------------------------------------------------------------
@@ -713,3 +678,29 @@ def to_store_rows(
         }
     )
     return validate_observations(rows, label=f"upload {uploaded.label!r}")
+
+
+def tracker_rows(uploaded: UploadedSeries, reporter: str, partner: str) -> pd.DataFrame:
+    """The upload as observation rows the tracker can draw (flow ``total``, or the file's flow).
+
+    Provenance columns are filled from the file: source as given, no URL or publication date
+    (the user vouches for the figures), confidence "high". These rows are for the session only;
+    saving to the local store goes through :func:`to_store_rows` and the full validator.
+    """
+    s = uploaded.as_series()
+    return pd.DataFrame(
+        {
+            "reporter": reporter,
+            "partner": partner,
+            "year": s.index.to_numpy(),
+            "flow": "total",
+            "value_usd": s.to_numpy(),
+            "qualifier": "reported",
+            "source": f"Your data: {plain_label(uploaded.label)} ({', '.join(uploaded.sources)})",
+            "source_url": "",
+            "published": "",
+            "confidence": "high",
+            "note": "",
+            "origin": "upload",
+        }
+    )

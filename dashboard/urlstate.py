@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Literal
 
-from dashboard.upload import escape_markdown, plain_label
+from dashboard.textsafe import escape_markdown, plain_label
 
 ParamKind = Literal["choice", "int", "float", "bool", "int_range", "multichoice"]
 

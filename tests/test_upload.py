@@ -13,6 +13,7 @@ from hypothesis import strategies as st
 
 from dashboard.exports import to_csv_bytes
 from dashboard.model import DataFileError
+from dashboard.textsafe import plain_label, safe_label
 from dashboard.upload import (
     DEFAULT_SOURCE,
     MAX_ROWS,
@@ -20,8 +21,6 @@ from dashboard.upload import (
     UploadedSeries,
     ValidationReport,
     parse_upload,
-    plain_label,
-    safe_label,
     template_csv,
     to_store_rows,
     upload_limit_bytes,

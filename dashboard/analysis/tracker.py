@@ -46,6 +46,8 @@ class TrackerInputs:
     shock_year: int | None = None
     shock_size: float = 0.0
     horizon_year: int = HORIZON_YEAR
+    #: Shown instead of the reporter's statistics name (e.g. "Your data: ministry series").
+    basis_name: str | None = None
 
     @property
     def partner(self) -> str:
@@ -72,7 +74,7 @@ class TrackerResult:
 
     @property
     def basis_label(self) -> str:
-        return basis_label(self.inputs.reporter)
+        return self.inputs.basis_name or basis_label(self.inputs.reporter)
 
     def path(self) -> pd.DataFrame:
         """Observed, scenario and required paths in one long frame: year, value_usd, kind."""

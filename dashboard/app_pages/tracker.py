@@ -1,10 +1,8 @@
 """Target tracker (home): is the declared target on track, how likely is it, and by when?"""
 
-from datetime import date
-
 import streamlit as st
 
-from dashboard.analysis.growth import HORIZON_YEAR
+from dashboard.analysis.growth import HORIZON_YEAR, recent_cagr
 from dashboard.analysis.outlook import METHOD_LABELS, assess
 from dashboard.analysis.presets import scenario_presets
 from dashboard.analysis.series import bases_for, basis_series
@@ -12,13 +10,29 @@ from dashboard.analysis.tracker import ScenarioError, TrackerInputs, track
 from dashboard.analysis.uncertainty import estimate_volatility
 from dashboard.charts.outlook import probability_figure
 from dashboard.charts.tracker import tracker_figure
+from dashboard.exports import export_filename
 from dashboard.formatting import format_pct, format_usd
 from dashboard.model import Pair, basis_label
-from dashboard.scenario_output import probability_table, scenario_table
-from dashboard.ui.data import observations, target_origin
+from dashboard.scenario_output import (
+    outlook_fields,
+    parameters,
+    probability_table,
+    scenario_table,
+)
+from dashboard.summaries import to_markdown, tracker_summary
+from dashboard.textsafe import plain_label
+from dashboard.ui.data import observations, pair_spec, target_origin, uploaded_for
 from dashboard.ui.downloads import download_buttons
+from dashboard.ui.links import check_url, share_link
 from dashboard.ui.texts import METHOD_EXPLAINER
-from dashboard.ui.tracker_controls import growth_controls, shock_controls, volatility_control
+from dashboard.ui.tracker_controls import (
+    PRESET_LABELS,
+    growth_controls,
+    shock_controls,
+    url_specs,
+    volatility_control,
+)
+from dashboard.upload import tracker_rows
 
 DEFAULT_BASE_YEAR = 2024
 DEFAULT_TARGET_YEAR = 2030
@@ -29,7 +43,8 @@ obs = observations()
 st.title("Is the trade target on track?")
 st.caption(f"{pair.label}: history with sources, the target, and how likely it is to be met.")
 
-bases = bases_for(obs, pair)
+upload = uploaded_for(pair)
+bases = bases_for(obs, pair) + (["upload"] if upload is not None else [])
 if not bases:
     st.info(
         f"There are no total-trade figures for {pair.label} yet, so nothing can be projected. "
@@ -38,16 +53,42 @@ if not bases:
     )
     st.stop()
 
+
+def basis_name(code: str) -> str:
+    return f"Your data: {plain_label(upload.label)}" if code == "upload" else basis_label(code)
+
+
+all_years = sorted({int(y) for y in obs.loc[obs["flow"] == "total", "year"]})
+_default = basis_series(obs, bases[0], pair.other(bases[0])) if bases[0] != "upload" else None
+_defaults = {}
+if _default is not None and len(_default) >= 2:
+    _est = estimate_volatility(_default)
+    _defaults = {
+        "growth_default": recent_cagr(_default).rate * 100,
+        "volatility_default": (_est.sigma or 0.2) * 100,
+    }
+check_url(
+    "tracker",
+    url_specs([basis_name(b) for b in bases], all_years or [DEFAULT_BASE_YEAR],
+              min(all_years[-1] + 1, DEFAULT_TARGET_YEAR) if all_years else DEFAULT_TARGET_YEAR,
+              DEFAULT_TARGET_YEAR, **_defaults),
+)  # fmt: skip
+
 with st.container(border=True):
     c1, c2, c3 = st.columns(3)
-    reporter = c1.selectbox(
+    basis = c1.selectbox(
         "Statistics basis",
         bases,
         key="basis",
-        format_func=basis_label,
+        format_func=basis_name,
         bind="query-params",
         help="Whose statistics: the two countries' customs report different totals.",
     )
+    if basis == "upload":
+        reporter = upload.reporter if upload.reporter in (pair.a, pair.b) else pair.a
+        obs = tracker_rows(upload, reporter, pair.other(reporter))
+    else:
+        reporter = basis
     series = basis_series(obs, reporter, pair.other(reporter))
     years = [int(y) for y in series.index]
     if len(years) < 2:
@@ -109,8 +150,9 @@ with st.container(border=True):
         shock_year, shock_size = shock_controls(latest_year + 1, HORIZON_YEAR, u3, u3)
 
 inputs = TrackerInputs(
-    pair, reporter, base_year, multiple, target_year, growth.rate, shock_year, shock_size
-)
+    pair, reporter, base_year, multiple, target_year, growth.rate, shock_year, shock_size,
+    basis_name=basis_name(basis) if basis == "upload" else None,
+)  # fmt: skip
 try:
     result = track(obs, inputs)
     outlook = assess(result, volatility=volatility, method=method, compare=compare)
@@ -156,18 +198,25 @@ if outlook.volatility_source == "fallback":
 st.plotly_chart(
     tracker_figure(result, fan=proj.fan), key="tracker_chart", config={"displaylogo": False}
 )
+st.markdown(to_markdown(tracker_summary(result)))
 st.caption(
     f"Band: 10–90% and 25–75% ranges around the scenario ({METHOD_LABELS[proj.method].lower()}; "
     f"volatility {outlook.describe_volatility()}). Hollow markers: low-confidence figures."
 )
-st.markdown(target_origin(pair.code, reporter, base_year))
+if basis != "upload":
+    st.markdown(target_origin(pair.code, reporter, base_year))
 
-params_suffix = f"{pair.code}_{reporter}_{date.today().isoformat()}"
+basis_slug = "your-data" if basis == "upload" else basis_label(reporter)
+download_params = {
+    **parameters(result),
+    **{k: v for k, v in outlook_fields(outlook).items() if k not in ("fan", "probability_by_year")},
+}
 download_buttons(
     lambda: scenario_table(result, proj.fan),
-    name=f"trade-tracker_{params_suffix}",
+    name=export_filename("trade-tracker", pair.code, basis_slug, "x").removesuffix(".x"),
     key="download_tracker",
     label="the chart's data",
+    parameters=download_params,
 )
 
 st.subheader("When is the target likely?")
@@ -193,10 +242,31 @@ if other is not None:
     )
 download_buttons(
     lambda: probability_table(outlook),
-    name=f"trade-target-probability_{params_suffix}",
+    name=export_filename("trade-target-probability", pair.code, basis_slug, "x").removesuffix(".x"),
     key="download_probability",
     label="the probabilities",
+    parameters=download_params,
 )
+
+share_link(
+    {
+        "pair": st.session_state["pair"],
+        "basis": basis_name(basis),
+        "base_year": base_year,
+        "multiple": multiple,
+        "target_year": target_year,
+        "preset": PRESET_LABELS[growth.preset],
+        **({"growth": round(growth.rate * 100, 1)} if growth.preset == "custom" else {}),
+        "vol_manual": volatility is not None,
+        **({"volatility": volatility * 100} if volatility is not None else {}),
+        "method": METHOD_LABELS[method],
+        "compare": compare,
+        **({"shock_year": shock_year, "shock_size": shock_size * 100} if shock_year else {}),
+    },
+    {**url_specs([basis_name(b) for b in bases], all_years, latest_year + 1,
+                 max(DEFAULT_TARGET_YEAR, latest_year + 1)),
+     "pair": pair_spec()},
+)  # fmt: skip
 
 with st.expander("How this is computed", icon=":material/functions:"):
     st.markdown(METHOD_EXPLAINER)

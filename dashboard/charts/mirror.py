@@ -35,6 +35,7 @@ def _bars(
     color: str,
     qualifier: str | None = None,
     yaxis: str = "y",
+    pattern: str = "",
 ) -> go.Bar:
     """Bars for the years where ``value`` exists; hover shows the value and its source."""
     rows = df[df[value].notna()]
@@ -53,7 +54,7 @@ def _bars(
         x=years,
         y=[v / BN for v in values],
         name=name,
-        marker_color=color,
+        marker={"color": color, "pattern": {"shape": pattern}},
         hovertext=hover,
         hoverinfo="text",
         yaxis=yaxis,
@@ -105,35 +106,29 @@ def mirror_figure(
     if flows:
         valuation = str(mirror_df["importer_valuation"].iloc[0])
         na, nb = country_name(a), country_name(b)
+        # Colour = whose statistics (as in the top panel); hatching = goods going from B to A.
+        ca, cb = COLORS["observed"], COLORS["observed_other"]
         specs = (
-            (
-                "ab_exporter_usd",
-                "a_exports_source",
-                f"{na}'s exports to {nb} (FOB)",
-                COLORS["observed"],
-            ),
+            ("ab_exporter_usd", "a_exports_source", f"{na}'s exports to {nb}, FOB", ca, ""),
             (
                 "ab_importer_usd",
                 "b_imports_source",
-                f"{nb}'s imports from {na} ({valuation})",
-                OKABE_ITO["sky_blue"],
+                f"{nb}'s imports from {na}, {valuation}",
+                cb,
+                "",
             ),
-            (
-                "ba_exporter_usd",
-                "b_exports_source",
-                f"{nb}'s exports to {na} (FOB)",
-                COLORS["observed_other"],
-            ),
+            ("ba_exporter_usd", "b_exports_source", f"{nb}'s exports to {na}, FOB", cb, "/"),
             (
                 "ba_importer_usd",
                 "a_imports_source",
-                f"{na}'s imports from {nb} ({valuation})",
-                OKABE_ITO["orange"],
+                f"{na}'s imports from {nb}, {valuation}",
+                ca,
+                "/",
             ),
         )
         traces += [
-            _bars(mirror_df, value, source, name, color, yaxis="y2")
-            for value, source, name, color in specs
+            _bars(mirror_df, value, source, name, color, yaxis="y2", pattern=pattern)
+            for value, source, name, color, pattern in specs
             if mirror_df[value].notna().any()
         ]
 

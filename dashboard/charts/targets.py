@@ -123,7 +123,8 @@ def targets_timeline_figure(
             x=[end if pd.isna(r["target_year"]) else float(r["target_year"]) for r in records],
             y=labels,
             mode="text",
-            text=[_value_text(r) for r in records],
+            # An en space keeps the label clear of the segment's end marker.
+            text=["\u2002" + _value_text(r) for r in records],
             textposition="middle right",
             showlegend=False,
             hoverinfo="skip",

@@ -14,8 +14,13 @@ from dashboard.analysis.series import pairs_in
 from dashboard.model import DataFileError, Pair
 from dashboard.narrative import target_origin_markdown
 from dashboard.snapshot import load_observations, load_targets
+from dashboard.ui.links import check_url
+from dashboard.upload import UploadedSeries
+from dashboard.urlstate import ParamSpec, choice
 
 CACHE_TTL = "1h"
+#: Where the data page keeps an uploaded series for this browser session.
+UPLOAD_STATE_KEY = "uploaded_series"
 
 
 @st.cache_data(ttl=CACHE_TTL, max_entries=4, show_spinner=False)
@@ -70,11 +75,27 @@ def target_origin(pair_code: str, reporter: str, base_year: int) -> str:
     )
 
 
+def pair_spec() -> ParamSpec:
+    """What the ``pair`` URL parameter may hold: a pair's label, as the selectbox writes it."""
+    labels = list(_pair_labels().values())
+    return choice(labels[0], labels)
+
+
+def uploaded_for(pair: Pair) -> UploadedSeries | None:
+    """The series uploaded in this browser session, if it can stand for ``pair``'s trade."""
+    up = st.session_state.get(UPLOAD_STATE_KEY)
+    if up is None:
+        return None
+    named = {c for c in (up.reporter, up.partner) if c}
+    return up if named <= {pair.a, pair.b} else None
+
+
 def pair_selector() -> Pair:
     """The shared ``pair`` control (in the sidebar, bound to the URL); every page follows it."""
     observations()  # a bad data file stops here, with its message, before anything else
     targets()
     labels = _pair_labels()
+    check_url("pair", {"pair": pair_spec()})
     codes = list(labels)
     code = st.sidebar.selectbox(
         "Country pair",

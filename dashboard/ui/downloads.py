@@ -1,27 +1,71 @@
-"""Download buttons for a chart's data. Files are built only when clicked (callables)."""
+"""Download buttons for a chart's data: CSV, Excel and JSON, built only when clicked.
+
+Every file goes through :mod:`dashboard.exports`, which guards text cells against spreadsheet
+formula injection and adds the parameters and sources (an About sheet in Excel, a header object
+in JSON).
+"""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
+from typing import Any
 
 import pandas as pd
 import streamlit as st
 
+from dashboard.exports import sources_table, to_csv_bytes, to_json_bytes, to_xlsx_bytes
+
+XLSX_MIME = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
 
 def download_buttons(
-    make_table: Callable[[], pd.DataFrame], *, name: str, key: str, label: str
+    make_table: Callable[[], pd.DataFrame],
+    *,
+    name: str,
+    key: str,
+    label: str,
+    parameters: Mapping[str, Any] | None = None,
 ) -> None:
-    """Offer the table as CSV; ``name`` is the file name without extension.
+    """CSV, XLSX and JSON buttons in one row; ``name`` is the file name without extension.
 
     ``make_table`` runs only when a button is clicked (in Streamlit's download thread), so
-    building the file costs nothing on the reruns that a slider move triggers.
+    building files costs nothing on the reruns that slider moves trigger.
     """
-    st.download_button(
-        f"Download {label} (CSV)",
-        data=lambda: make_table().to_csv(index=False, lineterminator="\n").encode("utf-8"),
-        file_name=f"{name}.csv",
-        mime="text/csv",
-        on_click="ignore",
-        icon=":material/download:",
-        key=f"{key}_csv",
-    )
+    params = dict(parameters or {})
+
+    def xlsx() -> bytes:
+        table = make_table()
+        return to_xlsx_bytes(table, parameters=params, sources=sources_table(table), title=label)
+
+    def json_() -> bytes:
+        table = make_table()
+        return to_json_bytes(table, parameters=params, sources=sources_table(table))
+
+    with st.container(horizontal=True, key=f"{key}_row"):
+        st.download_button(
+            f"Download {label} (CSV)",
+            data=lambda: to_csv_bytes(make_table()),
+            file_name=f"{name}.csv",
+            mime="text/csv",
+            on_click="ignore",
+            icon=":material/download:",
+            key=f"{key}_csv",
+        )
+        st.download_button(
+            "Excel",
+            data=xlsx,
+            file_name=f"{name}.xlsx",
+            mime=XLSX_MIME,
+            on_click="ignore",
+            icon=":material/table_view:",
+            key=f"{key}_xlsx",
+        )
+        st.download_button(
+            "JSON",
+            data=json_,
+            file_name=f"{name}.json",
+            mime="application/json",
+            on_click="ignore",
+            icon=":material/data_object:",
+            key=f"{key}_json",
+        )

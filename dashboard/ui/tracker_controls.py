@@ -11,7 +11,10 @@ from dataclasses import dataclass
 
 import streamlit as st
 
+from dashboard.analysis.growth import HORIZON_YEAR
+from dashboard.analysis.outlook import METHOD_LABELS
 from dashboard.analysis.presets import Preset
+from dashboard.urlstate import ParamSpec, boolean, choice, integer, number
 
 PRESET_ORDER = ("recent", "long_run", "required", "custom")
 PRESET_LABELS = {
@@ -126,3 +129,36 @@ def shock_controls(first_year: int, last_year: int, col_year, col_size) -> tuple
         "From 2013 to 2015–16 this pair's trade fell by about half with commodity prices.",
     )
     return (int(year), size / 100) if size != 0 else (None, 0.0)
+
+
+def url_specs(
+    basis_labels: list[str],
+    years: list[int],
+    first_target_year: int,
+    target_default: int,
+    growth_default: float = 0.0,
+    volatility_default: float = 20.0,
+) -> dict[str, ParamSpec]:
+    """What each tracker URL parameter may hold, in the form Streamlit writes it.
+
+    Selectboxes with a ``format_func`` write their label, not the option, into the URL. The
+    growth and volatility defaults are the ones the page shows (recent trend, estimate), so a
+    notice that falls back to a default names the right number.
+    """
+    base_default = 2024 if 2024 in years else years[-1]
+    return {
+        "basis": choice(basis_labels[0], basis_labels),
+        "base_year": choice(base_default, years),
+        "multiple": number(2.0, 1.0, 5.0, 0.1),
+        "target_year": integer(target_default, first_target_year, HORIZON_YEAR),
+        "preset": choice(PRESET_LABELS["recent"], list(PRESET_LABELS.values())),
+        "growth": number(_clamp_round(growth_default, *GROWTH_RANGE, 0.1), *GROWTH_RANGE, 0.1),
+        "vol_manual": boolean(False),
+        "volatility": number(
+            _clamp_round(volatility_default, *VOLATILITY_RANGE, 0.5), *VOLATILITY_RANGE, 0.5
+        ),
+        "method": choice(METHOD_LABELS["closed"], list(METHOD_LABELS.values())),
+        "compare": boolean(False),
+        "shock_year": integer(first_target_year + 1, first_target_year, HORIZON_YEAR),
+        "shock_size": number(0.0, *SHOCK_RANGE, 1.0),
+    }

@@ -1,0 +1,48 @@
+"""Untrusted text (upload labels, API names, URL values) made safe to show.
+
+Streamlit renders Markdown, so a label like ``**x**`` or ``[x](javascript:...)`` from a file or an
+API would be formatted or linked. Everything that did not come from this project's own code goes
+through :func:`safe_label` (or :func:`escape_markdown`) before it reaches ``st.markdown``.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+
+MAX_LABEL_CHARS = 80
+# Every ASCII punctuation character: Markdown (and Streamlit's $...$ LaTeX) can only act on these.
+_MD_PUNCTUATION = re.compile(r"([!-/:-@\[-`{-~])")
+
+
+def plain_label(text: object, max_chars: int = MAX_LABEL_CHARS) -> str:
+    """Untrusted text made tame: control and invisible format characters (bidi overrides,
+    zero-width) removed, whitespace collapsed to single spaces, cut to ``max_chars`` with ``…``.
+    """
+    kept = []
+    for ch in str(text):
+        cat = unicodedata.category(ch)
+        if ch.isspace():
+            kept.append(" ")
+        elif cat in ("Cc", "Cf", "Cs", "Co", "Cn"):
+            continue
+        else:
+            kept.append(ch)
+    clean = " ".join("".join(kept).split())
+    if len(clean) > max_chars:
+        clean = clean[: max(max_chars - 1, 0)].rstrip() + "…"
+    return clean
+
+
+def escape_markdown(text: str) -> str:
+    """Backslash-escape every ASCII punctuation character, so Markdown shows ``text`` literally."""
+    return _MD_PUNCTUATION.sub(r"\\\1", text)
+
+
+def safe_label(text: object, max_chars: int = MAX_LABEL_CHARS) -> str:
+    """:func:`plain_label`, then Markdown-escaped: safe inside ``st.markdown``.
+
+    ``**bold**`` becomes ``\\*\\*bold\\*\\*``, which Markdown shows as the literal text
+    ``**bold**``; ``[x](javascript:...)`` can no longer form a link.
+    """
+    return escape_markdown(plain_label(text, max_chars))
