@@ -96,9 +96,13 @@ def _scenario(args: argparse.Namespace) -> int:
 
 
 def _load_observations(args: argparse.Namespace):
-    from dashboard.snapshot import load_observations
+    """The snapshot merged with the local store, as the app uses them."""
+    from dashboard.store import StoreLocationError, load_merged
 
-    return load_observations()
+    try:
+        return load_merged(args.data_dir, args.prefer)
+    except StoreLocationError as exc:
+        raise UsageError(str(exc)) from None
 
 
 def _pair_with_data(reporter: str, partner: str, observations) -> Pair:
@@ -182,6 +186,18 @@ def build_parser() -> argparse.ArgumentParser:
         help="size of the shock, e.g. -0.3 or -30%% (default 0: none)",
     )
     sc.add_argument("--seed", type=int, default=0, help="random seed of the bootstrap")
+    sc.add_argument(
+        "--data-dir",
+        default=None,
+        help="local store with fetched data (default: $TRADE_DASHBOARD_DATA_DIR or "
+        "the user data directory)",
+    )
+    sc.add_argument(
+        "--prefer",
+        choices=("auto", "snapshot", "comtrade"),
+        default="auto",
+        help="which source wins where snapshot and store both have a year",
+    )
     sc.add_argument("--format", choices=("json", "csv"), default="json")
     sc.set_defaults(func=_scenario)
 

@@ -21,17 +21,16 @@ st.set_page_config(
 
 page = st.navigation(
     [
-        st.Page(
-            PAGES_DIR / "tracker.py", title="Target tracker", icon=":material/flag:", default=True
-        ),
-        st.Page(
-            PAGES_DIR / "data_sources.py",
-            title="Data and sources",
-            icon=":material/table:",
-            url_path="data",
-        ),
+        st.Page(PAGES_DIR / "tracker.py", title="Target tracker", icon=":material/flag:",
+                default=True),
+        st.Page(PAGES_DIR / "mirror.py", title="Mirror statistics",
+                icon=":material/compare_arrows:", url_path="mirror"),
+        st.Page(PAGES_DIR / "targets.py", title="Targets registry", icon=":material/event:",
+                url_path="targets"),
+        st.Page(PAGES_DIR / "data_sources.py", title="Data and sources",
+                icon=":material/table:", url_path="data"),
     ],
     position="top",
-)
+)  # fmt: skip
 pair_selector()
 page.run()

@@ -12,6 +12,12 @@ DATA = ROOT / "data"
 APP = ROOT / "dashboard" / "streamlit_app.py"
 
 
+@pytest.fixture(autouse=True)
+def _isolated_store(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch):
+    """Every test gets an empty local store: nothing reads or writes the user's real one."""
+    monkeypatch.setenv("TRADE_DASHBOARD_DATA_DIR", str(tmp_path_factory.mktemp("store")))
+
+
 @pytest.fixture
 def data_copy(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     """A writable copy of data/ that the loaders use instead of the real one."""

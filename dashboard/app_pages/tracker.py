@@ -109,7 +109,7 @@ with st.container(border=True):
     multiple = c3.slider(
         "Multiple of the base year",
         1.0,
-        5.0,
+        10.0,
         2.0,
         0.1,
         key="multiple",

@@ -14,6 +14,7 @@ from dashboard.analysis.series import pairs_in
 from dashboard.model import DataFileError, Pair
 from dashboard.narrative import target_origin_markdown
 from dashboard.snapshot import load_observations, load_targets
+from dashboard.store import LocalStore, merge_observations, resolve_data_dir
 from dashboard.ui.links import check_url
 from dashboard.upload import UploadedSeries
 from dashboard.urlstate import ParamSpec, choice
@@ -23,9 +24,22 @@ CACHE_TTL = "1h"
 UPLOAD_STATE_KEY = "uploaded_series"
 
 
-@st.cache_data(ttl=CACHE_TTL, max_entries=4, show_spinner=False)
+@st.cache_data(ttl=CACHE_TTL, max_entries=8, show_spinner=False)
+def _merged(prefer: str, store_dir: str, store_stamp: int) -> pd.DataFrame:
+    """Snapshot + local store. ``store_stamp`` (the store file's mtime) is only a cache key: a
+    refresh or upload rewrites the file, so the next run reads the new data."""
+    return merge_observations(load_observations(), LocalStore(store_dir).read(), prefer)
+
+
+def store() -> LocalStore:
+    """The local data store (outside the repo; TRADE_DASHBOARD_DATA_DIR or the user data dir)."""
+    return LocalStore(resolve_data_dir())
+
+
 def _observations() -> pd.DataFrame:
-    return load_observations()
+    s = store()
+    stamp = s.path.stat().st_mtime_ns if s.exists() else 0
+    return _merged(st.session_state.get("prefer", "auto"), str(s.directory), stamp)
 
 
 @st.cache_data(ttl=CACHE_TTL, max_entries=4, show_spinner=False)
@@ -45,7 +59,10 @@ def _stop_on_bad_file(exc: DataFileError) -> None:
 
 
 def observations() -> pd.DataFrame:
-    """All observations the app uses (validated); stops the page on a bad file."""
+    """All observations the app uses: the snapshot merged with the local store (validated).
+
+    Stops the page with the validator's message when a file is bad.
+    """
     try:
         return _observations()
     except DataFileError as exc:
@@ -62,9 +79,13 @@ def targets() -> pd.DataFrame:
         raise
 
 
-@st.cache_data(ttl=CACHE_TTL, max_entries=4, show_spinner=False)
 def _pair_labels() -> dict[str, str]:
-    return {p.code: p.label for p in pairs_in(_observations(), _targets())}
+    return _labels_for(_observations(), _targets())
+
+
+@st.cache_data(ttl=CACHE_TTL, max_entries=8, show_spinner=False)
+def _labels_for(obs: pd.DataFrame, targets: pd.DataFrame) -> dict[str, str]:
+    return {p.code: p.label for p in pairs_in(obs, targets)}
 
 
 @st.cache_data(ttl=CACHE_TTL, max_entries=256, show_spinner=False)

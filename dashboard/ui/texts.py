@@ -36,3 +36,43 @@ history looks normal, both methods agree closely.
 sanctions or policy, and figures from the two countries' statistics differ: the chance is always
 on the statistics basis you chose.
 """
+
+MIRROR_WHY = """
+**Why do the two countries' figures differ?** Every shipment is counted twice: as an export by
+the sender and as an import by the receiver. The two counts rarely match:
+
+- **Valuation.** Exports are valued FOB (at the sender's border), imports CIF (including freight
+  and insurance to the receiver's border), so imports normally come out a few percent *higher*.
+- **Transit and re-exports.** Goods that cross a country on their way elsewhere can be recorded as
+  exports to it by the sender but never as imports by it.
+- **Country of origin vs consignment.** The importer records where goods were made, the exporter
+  where they were sent.
+- **Timing.** A shipment leaving in December may arrive in January of the next year.
+- **Under-declaration and smuggling.** Goods declared below their value, or not at all, at one
+  border but not the other.
+"""
+
+#: Sourced statements about a pair's mirror gap, shown under the general explanation.
+MIRROR_STATEMENTS: dict[str, str] = {
+    "CHN-KAZ": """
+**What the sources say about China and Kazakhstan.** The gap grew from about \\$6 bn in 2013
+(China customs 28.5 against Kazakhstan's 22.53) to about \\$14 bn in 2024 (43.82 against 30.1,
+from two different publications). Almost all of it sits in China's exports: in 2021 Kazakhstan's
+exports to China (9.8) and China's imports from Kazakhstan (10.2) were "nearly one to one", while
+China's exports (≈14) exceeded Kazakhstan's recorded imports (8.2) by \\$5.7 bn, about 70%.
+
+- Kazakhstan's Ministry of Finance named methodological differences, transit recorded as
+  exports, and fraudulent declarations
+  ([Desht.org](https://desht.org/en/post/distinctions-in-foreign-trade-statistics-with-china)).
+- President Tokayev cited the \\$5.7 bn gap for 2021 and blamed contraband and corruption
+  ([Kursiv, 2022-02-02](https://kz.kursiv.media/en/2022-02-02/tokayev-believes-that-corruption-is-guilty-in-gap-between-kazakhstan-and-chinese-statistics/)).
+- Konstantin Syroyezhkin (KazISS) said Chinese and Kazakh customs data differ by "5–6 billion a
+  year" ([Kazinform, 2017-01-19](https://en.inform.kz/news/chinese-goods-block-domestic-production-in-kazakhstan_a2990672/)).
+- The same pattern appears with Kyrgyzstan (transit declared as Chinese exports) and Tajikistan
+  (temporary imports of equipment) (Orda.kz, 2025; 24.kg, 2025-01-24).
+
+Official target claims use China-customs-scale numbers: Wang Yi said 2023's \\$41 bn passed the
+\\$40 bn target "seven years ahead of schedule", while on Kazakh data 2024 (30.1) had not yet
+reached even the \\$35 bn target.
+""",
+}

@@ -149,7 +149,7 @@ def url_specs(
     return {
         "basis": choice(basis_labels[0], basis_labels),
         "base_year": choice(base_default, years),
-        "multiple": number(2.0, 1.0, 5.0, 0.1),
+        "multiple": number(2.0, 1.0, 10.0, 0.1),
         "target_year": integer(target_default, first_target_year, HORIZON_YEAR),
         "preset": choice(PRESET_LABELS["recent"], list(PRESET_LABELS.values())),
         "growth": number(_clamp_round(growth_default, *GROWTH_RANGE, 0.1), *GROWTH_RANGE, 0.1),

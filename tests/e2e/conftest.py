@@ -100,8 +100,11 @@ def browser():
 
 
 @pytest.fixture(scope="session")
-def app_url() -> Iterator[str]:
-    proc, url, log = start_streamlit(ROOT / "dashboard" / "streamlit_app.py")
+def app_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    store = tmp_path_factory.mktemp("e2e-store")
+    proc, url, log = start_streamlit(
+        ROOT / "dashboard" / "streamlit_app.py", env={"TRADE_DASHBOARD_DATA_DIR": str(store)}
+    )
     yield url
     stop(proc)
     log.unlink(missing_ok=True)
