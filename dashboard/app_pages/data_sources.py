@@ -140,16 +140,22 @@ if st.button("Refresh from UN Comtrade", icon=":material/cloud_download:", key="
                 if ys
             )
             status.update(label="Refreshed from UN Comtrade", state="complete")
-            st.success(
+            # Shown after the rerun below, which redraws the table with the new figures.
+            st.session_state["_refresh_report"] = (
                 f"{result.requests} requests, {written.added} new and {written.replaced} "
-                f"updated figures stored."
+                "updated figures stored."
                 + (f" Nothing reported yet for {missing}." if missing else ""),
-                icon=":material/check:",
+                [safe_label(w, 300) for w in result.warnings],
             )
-            for warning in result.warnings:
-                st.caption(safe_label(warning, 300))
         finally:
             client.close()
+    if "_refresh_report" in st.session_state:
+        st.rerun()
+report = st.session_state.pop("_refresh_report", None)
+if report is not None:
+    st.success(report[0], icon=":material/check:")
+    for warning in report[1]:
+        st.caption(warning)
 
 # ---- your own series ------------------------------------------------------------------------
 st.subheader("Your own series")

@@ -29,6 +29,7 @@ from dashboard.ui.tracker_controls import (
     PRESET_LABELS,
     growth_controls,
     shock_controls,
+    unless_set,
     url_specs,
     volatility_control,
 )
@@ -101,7 +102,7 @@ with st.container(border=True):
     base_year = c2.selectbox(
         "Base year",
         years,
-        index=years.index(base_default),
+        **unless_set("base_year", index=years.index(base_default)),
         key="base_year",
         bind="query-params",
         help="The target is the base year's value times the multiple.",
@@ -110,8 +111,8 @@ with st.container(border=True):
         "Multiple of the base year",
         1.0,
         10.0,
-        2.0,
-        0.1,
+        step=0.1,
+        **unless_set("multiple", value=2.0),
         key="multiple",
         bind="query-params",
         format="%.1f×",
@@ -122,7 +123,7 @@ with st.container(border=True):
         "Target year (assumption)",
         latest_year + 1,
         HORIZON_YEAR,
-        max(DEFAULT_TARGET_YEAR, latest_year + 1),
+        **unless_set("target_year", value=max(DEFAULT_TARGET_YEAR, latest_year + 1)),
         key="target_year",
         bind="query-params",
         help="No official year was given for doubling; 2030 is this dashboard's assumption.",
@@ -199,6 +200,13 @@ st.plotly_chart(
     tracker_figure(result, fan=proj.fan), key="tracker_chart", config={"displaylogo": False}
 )
 st.markdown(to_markdown(tracker_summary(result)))
+shown_obs = result.observations
+live = shown_obs[shown_obs["origin"] == "comtrade"] if "origin" in shown_obs else shown_obs[:0]
+if len(live):
+    st.caption(
+        f"Includes {len(live)} live figure(s) from UN Comtrade (diamonds), retrieved "
+        f"{', '.join(sorted(set(live['retrieved'])))}; the other points are sourced statements."
+    )
 st.caption(
     f"Band: 10–90% and 25–75% ranges around the scenario ({METHOD_LABELS[proj.method].lower()}; "
     f"volatility {outlook.describe_volatility()}). Hollow markers: low-confidence figures."

@@ -59,13 +59,23 @@ def tracker_figure(result: TrackerResult, fan: pd.DataFrame | None = None) -> go
             )
 
     obs = result.observations
+    live = _is_live(obs)
     hover = [
         f"<b>{int(r.year)}</b>: ${r.value_usd / BN:,.2f} bn"
         f"{' (approx.)' if r.qualifier == 'approx' else ''}"
         f"{' (at least)' if r.qualifier == 'at_least' else ''}"
         f"<br>{html.escape(_short(r.source))}"
-        f"<br>published {r.published} · confidence {r.confidence}"
-        for r in obs.itertuples()
+        + (
+            f"<br>live data, retrieved {html.escape(str(r.retrieved))}"
+            if is_live
+            else f"<br>published {html.escape(str(r.published))} · confidence {r.confidence}"
+        )
+        for r, is_live in zip(obs.itertuples(), live, strict=True)
+    ]
+    # Hollow: low-confidence figure. Diamond: fetched live from UN Comtrade.
+    symbols = [
+        ("diamond" if is_live else "circle") + ("-open" if c == "low" else "")
+        for c, is_live in zip(obs["confidence"], live, strict=True)
     ]
     fig.add_trace(
         go.Scatter(
@@ -76,8 +86,7 @@ def tracker_figure(result: TrackerResult, fan: pd.DataFrame | None = None) -> go
             marker={
                 "color": COLORS["observed"],
                 "size": 9,
-                # Low-confidence figures are drawn hollow so a reader sees which points are weak.
-                "symbol": ["circle-open" if c == "low" else "circle" for c in obs["confidence"]],
+                "symbol": symbols,
                 "line": {"width": 2, "color": COLORS["observed"]},
             },
             hovertext=hover,
@@ -146,6 +155,13 @@ def chart_data(result: TrackerResult, fan: pd.DataFrame | None = None) -> pd.Dat
     out = pd.concat([obs, scen, req, tgt], ignore_index=True)
     first = ["year", "kind", "value_usd"]
     return out[first + [c for c in out.columns if c not in first]]
+
+
+def _is_live(obs: pd.DataFrame) -> list[bool]:
+    """Which observations came from a live fetch (the local store), not the sourced snapshot."""
+    if "origin" not in obs.columns:
+        return [False] * len(obs)
+    return [o == "comtrade" for o in obs["origin"]]
 
 
 def _short(text: str, n: int = 70) -> str:

@@ -32,6 +32,15 @@ def _clamp_round(value: float, lo: float, hi: float, step: float) -> float:
     return round(min(hi, max(lo, round(value / step) * step)), 6)
 
 
+def unless_set(key: str, **default: object) -> dict[str, object]:
+    """A widget's default argument, left out when session state already holds its value.
+
+    Another page (the targets registry) may set a control before the tracker draws it; passing a
+    default as well makes Streamlit log a warning on every run.
+    """
+    return {} if key in st.session_state else default
+
+
 def _switch_to_custom() -> None:
     st.session_state["preset"] = "custom"
 

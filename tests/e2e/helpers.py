@@ -1,11 +1,31 @@
-"""Waiting the way Streamlit's own e2e tests do: on the app's script state, never fixed sleeps."""
+"""Waiting the way Streamlit's own e2e tests do: on the app's script state, never fixed sleeps.
+
+Also small readers for what a user sees (KPIs, a chart's drawn data) and drivers for the widgets
+the journeys use (sliders by keyboard, selectboxes by option label).
+"""
 
 from __future__ import annotations
+
+from typing import Any
 
 from playwright.sync_api import Locator, Page, expect
 
 #: Sliders and text inputs debounce before they send a rerun; Streamlit's e2e waits this long too.
 DEBOUNCE_MS = 210
+#: The tracker's main chart (``st.plotly_chart(..., key="tracker_chart")``).
+TRACKER_CHART = "tracker_chart"
+
+# Plotly keeps the decoded arrays in ``_fullData``; ``gd.data`` keeps plotly.py's base64
+# typed-array form, so reading ``data`` would compare encodings, not numbers.
+_TRACES_JS = """([sel]) => {
+    const gd = document.querySelector(sel);
+    if (!gd || !gd._fullData) return null;
+    return gd._fullData.map(t => ({
+        name: t.name || '',
+        x: t.x ? Array.from(t.x) : [],
+        y: t.y ? Array.from(t.y) : [],
+    }));
+}"""
 
 
 def wait_for_app_run(page: Page, initial_wait_ms: int = DEBOUNCE_MS) -> None:
@@ -27,25 +47,88 @@ def open_app(page: Page, url: str) -> None:
     wait_for_app_run(page, initial_wait_ms=0)
 
 
+def expect_no_exception(page: Page) -> None:
+    """No Python traceback element and no error box on the page."""
+    expect(page.get_by_test_id("stException")).to_have_count(0)
+    expect(page.get_by_test_id("stAlertContentError")).to_have_count(0)
+
+
 def by_key(page: Page, key: str) -> Locator:
     """The element with Streamlit `key=...` (rendered as CSS class `st-key-<key>`)."""
     return page.locator(f".st-key-{key}")
 
 
 def metric_value(page: Page, label_start: str) -> str:
-    metric = page.get_by_test_id("stMetric").filter(has_text=label_start).first
-    return metric.get_by_test_id("stMetricValue").inner_text()
+    return metric(page, label_start).get_by_test_id("stMetricValue").inner_text()
 
 
-def chart_trace_y(page: Page, name_start: str) -> list[float]:
-    """The y values of the first Plotly trace whose name starts with ``name_start``."""
-    return page.evaluate(
-        """(prefix) => {
-            const gd = document.querySelector('.js-plotly-plot');
-            // _fullData holds decoded arrays; gd.data keeps Plotly's base64 typed-array form.
-            const t = gd._fullData.find(d => (d.name || '').startsWith(prefix));
-            if (!t) return null;
-            return Array.from(t.y);
+def metric(page: Page, label_start: str) -> Locator:
+    """The first ``st.metric`` whose label starts with ``label_start``."""
+    return page.get_by_test_id("stMetric").filter(has_text=label_start).first
+
+
+def kpis(page: Page) -> dict[str, str]:
+    """Every ``st.metric`` on the page as {label: value}."""
+    out = {}
+    for m in page.get_by_test_id("stMetric").all():
+        label = m.get_by_test_id("stMetricLabel").inner_text().strip()
+        out[label] = m.get_by_test_id("stMetricValue").inner_text().strip()
+    return out
+
+
+def chart_selector(chart_key: str = TRACKER_CHART) -> str:
+    return f".st-key-{chart_key} .js-plotly-plot"
+
+
+def chart_traces(page: Page, chart_key: str = TRACKER_CHART) -> list[dict[str, Any]] | None:
+    """The drawn traces of a keyed Plotly chart: [{name, x, y}], or None if not drawn yet."""
+    return page.evaluate(_TRACES_JS, [chart_selector(chart_key)])
+
+
+def chart_trace_y(page: Page, name_start: str, chart_key: str = TRACKER_CHART) -> list[float]:
+    """The y values of the first trace whose name starts with ``name_start`` (None if absent)."""
+    trace = chart_trace(page, name_start, chart_key)
+    return None if trace is None else trace["y"]
+
+
+def chart_trace(page: Page, name_start: str, chart_key: str = TRACKER_CHART) -> dict | None:
+    for trace in chart_traces(page, chart_key) or []:
+        if trace["name"].startswith(name_start):
+            return trace
+    return None
+
+
+def wait_for_trace_name(page: Page, name: str, chart_key: str = TRACKER_CHART) -> None:
+    """Wait until the chart has drawn a trace called exactly ``name`` (auto-retrying, no sleep)."""
+    page.wait_for_function(
+        """([sel, name]) => {
+            const gd = document.querySelector(sel);
+            return !!(gd && gd._fullData && gd._fullData.some(t => t.name === name));
         }""",
-        name_start,
+        arg=[chart_selector(chart_key), name],
     )
+
+
+def press_slider(page: Page, key: str, arrow: str, times: int) -> None:
+    """Move the slider with ``key`` by ``times`` steps with the keyboard, then wait for the run."""
+    by_key(page, key).get_by_role("slider").focus()
+    for _ in range(times):
+        page.keyboard.press(arrow)
+    wait_for_app_run(page)
+
+
+def selectbox_options(page: Page, key: str) -> list[str]:
+    """The option labels of the selectbox with ``key`` (opens and closes its list)."""
+    by_key(page, key).locator("input").click()
+    options = page.get_by_role("option")
+    expect(options.first).to_be_visible()
+    labels = options.all_inner_texts()
+    page.keyboard.press("Escape")
+    return labels
+
+
+def choose_option(page: Page, key: str, label: str) -> None:
+    """Pick ``label`` in the selectbox with ``key`` and wait for the rerun."""
+    by_key(page, key).locator("input").click()
+    page.get_by_role("option", name=label, exact=True).click()
+    wait_for_app_run(page)
