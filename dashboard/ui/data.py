@@ -36,10 +36,19 @@ def store() -> LocalStore:
     return LocalStore(resolve_data_dir())
 
 
-def _observations() -> pd.DataFrame:
+def _data_key() -> tuple[str, str, int]:
+    """What the merged observations depend on: source preference, store location and version.
+
+    Cached helpers take these plain values instead of the frames, so a cache lookup costs a
+    hash of three values, not of a data frame.
+    """
     s = store()
     stamp = s.path.stat().st_mtime_ns if s.exists() else 0
-    return _merged(st.session_state.get("prefer", "auto"), str(s.directory), stamp)
+    return st.session_state.get("prefer", "auto"), str(s.directory), stamp
+
+
+def _observations() -> pd.DataFrame:
+    return _merged(*_data_key())
 
 
 @st.cache_data(ttl=CACHE_TTL, max_entries=4, show_spinner=False)
@@ -80,20 +89,26 @@ def targets() -> pd.DataFrame:
 
 
 def _pair_labels() -> dict[str, str]:
-    return _labels_for(_observations(), _targets())
+    return _labels_for(*_data_key())
 
 
 @st.cache_data(ttl=CACHE_TTL, max_entries=8, show_spinner=False)
-def _labels_for(obs: pd.DataFrame, targets: pd.DataFrame) -> dict[str, str]:
-    return {p.code: p.label for p in pairs_in(obs, targets)}
+def _labels_for(prefer: str, store_dir: str, store_stamp: int) -> dict[str, str]:
+    obs = _merged(prefer, store_dir, store_stamp)
+    return {p.code: p.label for p in pairs_in(obs, _targets())}
+
+
+def target_origin(pair_code: str, reporter: str, base_year: int) -> str:
+    """The "where the target comes from" text for the tracker (cached)."""
+    return _origin(*_data_key(), pair_code, reporter, base_year)
 
 
 @st.cache_data(ttl=CACHE_TTL, max_entries=256, show_spinner=False)
-def target_origin(pair_code: str, reporter: str, base_year: int) -> str:
-    """The "where the target comes from" text (cached: it only depends on these three)."""
-    return target_origin_markdown(
-        _observations(), _targets(), Pair.parse(pair_code), reporter, base_year
-    )
+def _origin(
+    prefer: str, store_dir: str, store_stamp: int, pair_code: str, reporter: str, base_year: int
+) -> str:
+    obs = _merged(prefer, store_dir, store_stamp)
+    return target_origin_markdown(obs, _targets(), Pair.parse(pair_code), reporter, base_year)
 
 
 def pair_spec() -> ParamSpec:

@@ -1,0 +1,304 @@
+"""What a user does, in a real browser: every tracker slider by keyboard, the Excel download, a
+broken link, every page for every pair, a bad and a good upload.
+
+The numbers are China customs' CHN→KAZ series (data/trade_series.csv): 43.82 bn in 2024 and
+48.7 bn in 2025; the recent trend (CAGR 2017–2025) is 13.248% a year. One app server and one
+browser serve the whole session (fixtures in conftest.py); each test gets a fresh browser context,
+hence a fresh Streamlit session.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from urllib.parse import urlsplit
+
+import pandas as pd
+import pytest
+from playwright.sync_api import Page, expect
+
+from tests.e2e.helpers import (
+    by_key,
+    chart_trace,
+    chart_traces,
+    choose_option,
+    expect_no_exception,
+    kpis,
+    metric_value,
+    open_app,
+    press_slider,
+    selectbox_options,
+    wait_for_app_run,
+)
+
+pytestmark = pytest.mark.e2e
+
+
+# --- small drivers ------------------------------------------------------------------------------
+
+
+def wait_for_trace_change(page: Page, name_start: str, before: list[float]) -> dict:
+    """Wait until the tracker chart's trace ``name_start*`` has drawn y values other than
+    ``before``; return the trace. Reads Plotly's ``_fullData``: what is drawn, not a label."""
+    page.wait_for_function(
+        """([prefix, before]) => {
+            const gd = document.querySelector('.st-key-tracker_chart .js-plotly-plot');
+            if (!gd || !gd._fullData) return false;
+            const t = gd._fullData.find(d => (d.name || '').startsWith(prefix));
+            if (!t || !t.y) return false;
+            const y = Array.from(t.y);
+            return y.length !== before.length || y.some((v, i) => v !== before[i]);
+        }""",
+        arg=[name_start, before],
+    )
+    return chart_trace(page, name_start)
+
+
+def y_at(trace: dict, year: int) -> float:
+    return trace["y"][trace["x"].index(year)]
+
+
+def open_uncertainty(page: Page) -> None:
+    page.get_by_test_id("stExpander").filter(has_text="Uncertainty and shocks").locator(
+        "summary"
+    ).click()
+    expect(by_key(page, "shock_size").get_by_role("slider")).to_be_visible()
+
+
+def download(page: Page, key: str, folder: Path) -> Path:
+    with page.expect_download() as info:
+        by_key(page, key).locator("button").click()
+    path = folder / info.value.suggested_filename
+    info.value.save_as(path)
+    return path
+
+
+def band_width(page: Page, year: int) -> float:
+    """Width of the drawn 10–90% band in ``year``: the named edge minus the unnamed edge drawn
+    just before it (Plotly fills ``tonexty`` between the two)."""
+    traces = chart_traces(page) or []
+    i = next(i for i, t in enumerate(traces) if t["name"].startswith("10–90%"))
+    return abs(y_at(traces[i], year) - y_at(traces[i - 1], year))
+
+
+# --- every tracker slider moves the chart and the KPIs -----------------------------------------
+
+
+def test_multiple_slider_moves_target_line_and_kpis(page, app_url):
+    """Multiple 2.0 -> 3.0 (ten steps of 0.1). Target 3 x 43.82 = 131.46 bn ("$131.5 bn");
+    progress 48.7 / 131.46 = 37.0%; required growth (131.46 / 48.7) ** (1/5) - 1 = 21.97%."""
+    open_app(page, app_url)
+    before = chart_trace(page, "Target")
+    assert before["y"] == pytest.approx([87.64, 87.64])  # 2 x 43.82
+    press_slider(page, "multiple", "ArrowRight", 10)
+    after = wait_for_trace_change(page, "Target", before["y"])
+    expect_no_exception(page)
+    assert after["name"] == "Target: $131.5 bn"
+    assert after["y"] == pytest.approx([131.46, 131.46])
+    k = kpis(page)
+    assert k["Target (3× 2024)"] == "$131.5 bn"
+    assert k["Progress"] == "37%"
+    assert k["Required growth to 2030"] == "22.0%"
+    assert chart_trace(page, "Required")["name"] == "Required: 22.0% a year"
+    assert "multiple=3" in page.url
+
+
+def test_target_year_slider_moves_required_path_and_kpis(page, app_url):
+    """Target year 2030 -> 2035 (five steps). Required growth (87.64 / 48.7) ** (1/10) - 1
+    = 6.05% a year; the required path now ends in 2035 at the target, 87.64 bn."""
+    open_app(page, app_url)
+    before = chart_trace(page, "Required")
+    assert before["x"][-1] == 2030
+    press_slider(page, "target_year", "ArrowRight", 5)
+    after = wait_for_trace_change(page, "Required", before["y"])
+    expect_no_exception(page)
+    assert after["name"] == "Required: 6.1% a year"
+    assert after["x"][-1] == 2035 and after["y"][-1] == pytest.approx(87.64)
+    k = kpis(page)
+    assert k["Required growth to 2035"] == "6.1%"
+    assert "Chance of target by 2035" in k
+    assert "target_year=2035" in page.url
+
+
+def test_growth_slider_moves_scenario_and_kpis(page, app_url):
+    """Growth 13.2 -> 10.0% (32 steps of 0.1 down). 48.7 x 1.1^n >= 87.64 needs
+    n >= ln(1.7996) / ln(1.1) = 6.16, so 7 years: 2032, where the path is 48.7 x 1.1^7 = 94.90 bn.
+    Moving the slider by hand switches the growth scenario to Custom."""
+    open_app(page, app_url)
+    before = chart_trace(page, "Scenario")
+    assert before["name"] == "Scenario: 13.2% a year"
+    assert metric_value(page, "Scenario reaches target") == "2030"
+    press_slider(page, "growth", "ArrowLeft", 32)
+    after = wait_for_trace_change(page, "Scenario", before["y"])
+    expect_no_exception(page)
+    assert after["name"] == "Scenario: 10.0% a year"
+    assert y_at(after, 2032) == pytest.approx(94.90, abs=0.01)
+    assert kpis(page)["Scenario reaches target"] == "2032"
+    expect(by_key(page, "preset").locator("input")).to_have_value("Custom")
+    assert "growth=10" in page.url
+
+
+def test_shock_slider_moves_scenario_and_kpis(page, app_url):
+    """Shock -20% in the default shock year 2027. Without it 48.7 x 1.13248^5 = 90.68 >= 87.64
+    (2030). With it the level from 2027 on is 0.8x: 2027 is 48.7 x 1.13248^2 x 0.8 = 49.97 bn
+    (62.46 before), 2031 is 48.7 x 1.13248^6 x 0.8 = 82.15 (short), 2032 is 93.03: reached."""
+    open_app(page, app_url)
+    open_uncertainty(page)
+    before = chart_trace(page, "Scenario")
+    assert y_at(before, 2027) == pytest.approx(62.46, abs=0.01)
+    press_slider(page, "shock_size", "ArrowLeft", 20)
+    after = wait_for_trace_change(page, "Scenario", before["y"])
+    expect_no_exception(page)
+    assert y_at(after, 2026) == pytest.approx(y_at(before, 2026))  # before the shock: unchanged
+    assert y_at(after, 2027) == pytest.approx(49.97, abs=0.01)
+    assert kpis(page)["Scenario reaches target"] == "2032"
+    assert "shock_size=-20" in page.url
+
+
+def test_volatility_slider_widens_band_and_moves_probability(page, app_url):
+    """Volatility by hand: 23.0% (the 23.07% estimate on the 0.5 grid) -> 30.0% (14 steps).
+    The median path in 2030 is 90.68 bn, just above the 87.64 target, so
+    P = Phi(ln(90.68 / 87.64) / (sigma x sqrt(5))): sigma 23% -> Phi(0.0663) = 53%;
+    sigma 30% -> Phi(0.0508) = 52%. A larger sigma widens the 10–90% band."""
+    open_app(page, app_url)
+    open_uncertainty(page)
+    assert metric_value(page, "Chance of target by 2030") == "53%"
+    slider = by_key(page, "volatility").get_by_role("slider")
+    expect(slider).to_be_disabled()  # estimated, until the toggle says otherwise
+    by_key(page, "vol_manual").locator("label").click()
+    wait_for_app_run(page)
+    expect(slider).to_be_enabled()
+    width_before = band_width(page, 2030)
+    before = chart_trace(page, "10–90%")
+    press_slider(page, "volatility", "ArrowRight", 14)
+    wait_for_trace_change(page, "10–90%", before["y"])
+    expect_no_exception(page)
+    assert band_width(page, 2030) > width_before
+    assert kpis(page)["Chance of target by 2030"] == "52%"
+    assert "volatility=30" in page.url and "vol_manual=true" in page.url
+
+
+# --- downloads ----------------------------------------------------------------------------------
+
+
+def test_excel_download_holds_the_csv_numbers_and_an_about_sheet(page, app_url, tmp_path):
+    """The Excel button in the CSV's row: its Data sheet has the CSV's rows and numbers
+    (observed 2024 = 43.82e9 and 2025 = 48.7e9 US$), and an About sheet explains the file."""
+    open_app(page, app_url)
+    csv_path = download(page, "download_tracker_csv", tmp_path)
+    xlsx_path = download(page, "download_tracker_xlsx", tmp_path)
+    assert xlsx_path.suffix == ".xlsx" and xlsx_path.stem == csv_path.stem
+    csv = pd.read_csv(csv_path, encoding="utf-8-sig")
+    book = pd.read_excel(xlsx_path, sheet_name=None, engine="openpyxl")
+    assert list(book) == ["Data", "About"]
+    data = book["Data"]
+    assert list(data.columns) == list(csv.columns)
+    assert len(data) == len(csv) > 0
+    assert data["year"].tolist() == csv["year"].tolist()
+    assert data["kind"].tolist() == csv["kind"].tolist()
+    numeric = [c for c in csv.columns if pd.api.types.is_numeric_dtype(csv[c])]
+    assert "value_usd" in numeric
+    for column in numeric:
+        pd.testing.assert_series_equal(
+            data[column].astype("float64"), csv[column].astype("float64"), check_names=False
+        )
+    observed = data[data["kind"] == "observed"].set_index("year")["value_usd"]
+    assert observed[2024] == 43.82e9 and observed[2025] == 48.7e9
+    about = book["About"].astype(str).to_string()
+    assert "Parameters" in about and "Sources" in about
+
+
+# --- links --------------------------------------------------------------------------------------
+
+
+def test_garbage_url_shows_a_notice_and_uses_defaults(page, app_url):
+    """?target_year=abc&multiple=99&pair=nonsense: each bad value is named in an info notice and
+    replaced by its default (China–Kazakhstan, 2x, 2030): target 2 x 43.82 = 87.64 bn."""
+    open_app(page, f"{app_url}/?target_year=abc&multiple=99&pair=nonsense")
+    expect_no_exception(page)
+    notices = page.get_by_test_id("stAlertContentInfo")
+    expect(notices.filter(has_text="pair=nonsense")).to_have_count(1)
+    expect(notices.filter(has_text="multiple=99")).to_have_count(1)
+    expect(notices.filter(has_text="target_year=abc")).to_have_count(1)
+    k = kpis(page)
+    assert k["Target (2× 2024)"] == "$87.6 bn"
+    assert k["Required growth to 2030"] == "12.5%"
+    assert chart_trace(page, "Scenario") is not None  # the chart is drawn
+    for bad in ("target_year=abc", "multiple=99", "pair=nonsense"):
+        assert bad not in page.url
+
+
+# --- every page, every pair ---------------------------------------------------------------------
+
+
+def test_every_page_opens_for_every_pair(page, app_url):
+    """Each page of the top navigation, then each pair of the sidebar selector on it: no
+    traceback, no error box, the page's title shown and every chart on it drawn by Plotly."""
+    open_app(page, app_url)
+    links = page.get_by_test_id("stTopNavLink")
+    n_pages = links.count()
+    assert n_pages >= 2
+    pairs = selectbox_options(page, "pair")
+    assert "China – Kazakhstan" in pairs and len(pairs) >= 2
+    seen = []
+    for i in range(n_pages):
+        link = links.nth(i)
+        href_path = urlsplit(link.get_attribute("href")).path
+        link.click()
+        wait_for_app_run(page, initial_wait_ms=0)
+        assert urlsplit(page.url).path == href_path
+        for pair in pairs:
+            choose_option(page, "pair", pair)
+            where = f"page {href_path} with pair {pair}"
+            assert page.get_by_test_id("stException").count() == 0, where
+            assert page.get_by_test_id("stAlertContentError").count() == 0, where
+            expect(page.locator("h1").first).to_be_visible()
+            charts = page.get_by_test_id("stPlotlyChart").count()
+            expect(page.locator(".js-plotly-plot"), where).to_have_count(charts)
+        seen.append(href_path)
+    assert len(set(seen)) == n_pages
+
+
+# --- uploads ------------------------------------------------------------------------------------
+
+BAD_UPLOAD = b"year,value\n2020,abc\n20x1,5\n2022,-3\n"
+GOOD_UPLOAD = b"year,value,unit,label\n2020,10,USD billion,Test series\n2024,20,USD billion,\n"
+
+
+def upload(page: Page, name: str, content: bytes) -> None:
+    by_key(page, "upload_file").locator("input[type='file']").set_input_files(
+        files=[{"name": name, "mimeType": "text/csv", "buffer": content}]
+    )
+    wait_for_app_run(page)
+
+
+def test_bad_upload_lists_every_problem_with_its_line(page, app_url):
+    """Line 2 has a non-number value, line 3 a non-integer year, line 4 a negative value (the
+    header is line 1): three problems, each named with its line, and nothing is loaded."""
+    open_app(page, f"{app_url}/data")
+    upload(page, "bad.csv", BAD_UPLOAD)
+    expect(page.get_by_test_id("stException")).to_have_count(0)
+    error = page.get_by_test_id("stAlertContentError")
+    expect(error).to_have_count(1)
+    expect(error).to_contain_text("The file was not loaded: 3 problems to fix.")
+    expect(error).to_contain_text("line 2: value 'abc' is not a number")
+    expect(error).to_contain_text("line 3: year '20x1' is not a whole number")
+    expect(error).to_contain_text("line 4: value is negative")
+    expect(page.get_by_test_id("stAlertContentSuccess")).to_have_count(0)
+
+
+def test_good_upload_becomes_a_basis_in_the_tracker(page, app_url):
+    """10 bn in 2020 and 20 bn in 2024 (USD billion): the tracker offers "Your data: Test series";
+    on it the latest value is $20.0 bn and the target 2 x 20 = $40.0 bn."""
+    open_app(page, f"{app_url}/data")
+    upload(page, "mine.csv", GOOD_UPLOAD)
+    expect_no_exception(page)
+    expect(page.get_by_test_id("stAlertContentSuccess")).to_have_count(1)
+    # Navigate inside the app (a new page load would start a new session without the upload).
+    page.get_by_test_id("stTopNavLink").first.click()
+    wait_for_app_run(page, initial_wait_ms=0)
+    choose_option(page, "basis", "Your data: Test series")
+    expect_no_exception(page)
+    k = kpis(page)
+    assert k["Latest (2024)"] == "$20.0 bn"
+    assert k["Target (2× 2024)"] == "$40.0 bn"
+    assert chart_trace(page, "Observed")["y"] == pytest.approx([10.0, 20.0])
