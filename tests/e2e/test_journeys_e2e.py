@@ -9,6 +9,7 @@ hence a fresh Streamlit session.
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -99,7 +100,6 @@ def test_multiple_slider_moves_target_line_and_kpis(page, app_url):
     assert k["Progress"] == "37%"
     assert k["Required growth to 2030"] == "22.0%"
     assert chart_trace(page, "Required")["name"] == "Required: 22.0% a year"
-    assert "multiple=3" in page.url
 
 
 def test_target_year_slider_moves_required_path_and_kpis(page, app_url):
@@ -116,7 +116,6 @@ def test_target_year_slider_moves_required_path_and_kpis(page, app_url):
     k = kpis(page)
     assert k["Required growth to 2035"] == "6.1%"
     assert "Chance of target by 2035" in k
-    assert "target_year=2035" in page.url
 
 
 def test_growth_slider_moves_scenario_and_kpis(page, app_url):
@@ -134,7 +133,6 @@ def test_growth_slider_moves_scenario_and_kpis(page, app_url):
     assert y_at(after, 2032) == pytest.approx(94.90, abs=0.01)
     assert kpis(page)["Scenario reaches target"] == "2032"
     expect(by_key(page, "preset").locator("input")).to_have_value("Custom")
-    assert "growth=10" in page.url
 
 
 def test_shock_slider_moves_scenario_and_kpis(page, app_url):
@@ -151,7 +149,6 @@ def test_shock_slider_moves_scenario_and_kpis(page, app_url):
     assert y_at(after, 2026) == pytest.approx(y_at(before, 2026))  # before the shock: unchanged
     assert y_at(after, 2027) == pytest.approx(49.97, abs=0.01)
     assert kpis(page)["Scenario reaches target"] == "2032"
-    assert "shock_size=-20" in page.url
 
 
 def test_volatility_slider_widens_band_and_moves_probability(page, app_url):
@@ -174,7 +171,6 @@ def test_volatility_slider_widens_band_and_moves_probability(page, app_url):
     expect_no_exception(page)
     assert band_width(page, 2030) > width_before
     assert kpis(page)["Chance of target by 2030"] == "52%"
-    assert "volatility=30" in page.url and "vol_manual=true" in page.url
 
 
 # --- downloads ----------------------------------------------------------------------------------
@@ -244,8 +240,8 @@ def test_every_page_opens_for_every_pair(page, app_url):
         link = links.nth(i)
         href_path = urlsplit(link.get_attribute("href")).path
         link.click()
-        wait_for_app_run(page, initial_wait_ms=0)
-        assert urlsplit(page.url).path == href_path
+        expect(page).to_have_url(re.compile(re.escape(href_path) + r"(\?|$)"))
+        wait_for_app_run(page)
         for pair in pairs:
             choose_option(page, "pair", pair)
             where = f"page {href_path} with pair {pair}"
