@@ -14,8 +14,8 @@ from dashboard.sources.reference import PARTNERS_PATH, REPORTERS_PATH
 from dashboard.store import STORE_FILE
 from dashboard.ui.data import UPLOAD_STATE_KEY
 from dashboard.upload import parse_upload
+from tests.comtrade_fakes import load, pair_data_handler
 from tests.conftest import APP
-from tests.test_cli_data import data_handler, load
 
 TIMEOUT = 60
 
@@ -166,7 +166,7 @@ def test_refresh_stores_live_data_and_marks_it(comtrade):
     snapshot's 48.7e9 wins by default, Comtrade's figure is shown beside it."""
     server, store_dir = comtrade
     server.expect_request(PREVIEW_PATH).respond_with_handler(
-        data_handler({(156, 2025): (30e9, 20e9), (398, 2025): (18e9, 16e9)})
+        pair_data_handler({(156, 2025): (30e9, 20e9), (398, 2025): (18e9, 16e9)})
     )
     at = open_page("app_pages/data_sources.py")
     _refresh(at)

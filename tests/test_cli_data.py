@@ -17,62 +17,16 @@ from pathlib import Path
 import pandas as pd
 import pytest
 from pytest_httpserver import HTTPServer
-from werkzeug import Request, Response
+from werkzeug import Request
 
 from dashboard import cli_data
 from dashboard.snapshot import DEFAULT_DATA_DIR
 from dashboard.sources.comtrade import API_KEY_ENV, BASE_URL_ENV, FINAL_PATH, PREVIEW_PATH
 from dashboard.sources.reference import CACHE_SUBDIR, PARTNERS_PATH, REPORTERS_PATH
 from dashboard.store import DATA_DIR_ENV, LocalStore
+from tests.comtrade_fakes import FIXTURES, load, pair_data_handler
 
-FIXTURES = Path(__file__).parent / "fixtures" / "comtrade"
-CHN = ("CHN", 156, "China")
-KAZ = ("KAZ", 398, "Kazakhstan")
 HTML_PAGE = "<html><head><title>Maintenance</title></head><body>Back soon</body></html>"
-
-
-def load(name: str):
-    return json.loads((FIXTURES / name).read_text(encoding="utf-8"))
-
-
-def records_for(year, export, imp, reporter=CHN, partner=KAZ) -> list[dict]:
-    out = []
-    for rec, value in zip(load("preview_chn_kaz_2023.json")["data"], (export, imp), strict=True):
-        if value is None:
-            continue
-        r = dict(rec)
-        r.update(
-            refYear=year,
-            period=str(year),
-            refPeriodId=year * 10000 + 101,
-            reporterISO=reporter[0],
-            reporterCode=reporter[1],
-            reporterDesc=reporter[2],
-            partnerISO=partner[0],
-            partnerCode=partner[1],
-            partnerDesc=partner[2],
-            primaryValue=value,
-            fobvalue=value if r["flowCode"] == "X" else None,
-            cifvalue=value if r["flowCode"] == "M" else None,
-        )
-        out.append(r)
-    return out
-
-
-def data_handler(values: dict[tuple[int, int], tuple]):
-    """values: (reporterCode, year) -> (export, import); anything else answers count 0."""
-
-    def handle(request: Request) -> Response:
-        rc = int(request.args["reporterCode"])
-        reporter, partner = (CHN, KAZ) if rc == 156 else (KAZ, CHN)
-        recs = []
-        for p in request.args["period"].split(","):
-            if (rc, int(p)) in values:
-                recs += records_for(int(p), *values[(rc, int(p))], reporter, partner)
-        payload = {"elapsedTime": "0.1 secs", "count": len(recs), "data": recs, "error": ""}
-        return Response(json.dumps(payload), content_type="application/json")
-
-    return handle
 
 
 @pytest.fixture(scope="module")
@@ -167,7 +121,7 @@ def test_fetch_stores_rows_and_prints_a_summary(server, tmp_path, capsys):
     """2022 (1e9 + 2e9) and 2024 (3e9 + 4e9) have data, 2023 answers count 0:
     3 rows x 2 years = 6 rows; 2 reference lists + 3 data calls = 5 requests."""
     server.expect_request(PREVIEW_PATH).respond_with_handler(
-        data_handler({(156, 2022): (1e9, 2e9), (156, 2024): (3e9, 4e9)})
+        pair_data_handler({(156, 2022): (1e9, 2e9), (156, 2024): (3e9, 4e9)})
     )
     code, out, err = run(fetch_args(tmp_path / "store"), capsys)
     assert code == 0, err
@@ -193,7 +147,7 @@ def test_fetch_mirror_and_refetch_replaces_rows(server, tmp_path, capsys):
     run answers CHN 2024 with (1.5e9, 2e9): all 6 keys again -> 0 new, 6 replaced, and the
     CHN total becomes 1.5e9 + 2e9 = 3.5e9; .prev keeps the first file."""
     server.expect_request(PREVIEW_PATH).respond_with_handler(
-        data_handler({(156, 2024): (1e9, 2e9), (398, 2024): (5e9, 6e9)})
+        pair_data_handler({(156, 2024): (1e9, 2e9), (398, 2024): (5e9, 6e9)})
     )
     store_dir = tmp_path / "store"
     code, out, _ = run(fetch_args(store_dir, "--mirror", years="2024"), capsys)
@@ -204,7 +158,7 @@ def test_fetch_mirror_and_refetch_replaces_rows(server, tmp_path, capsys):
     server.clear()
     server.expect_request(REPORTERS_PATH).respond_with_json(load("reporters.json"))
     server.expect_request(PREVIEW_PATH).respond_with_handler(
-        data_handler({(156, 2024): (1.5e9, 2e9), (398, 2024): (5e9, 6e9)})
+        pair_data_handler({(156, 2024): (1.5e9, 2e9), (398, 2024): (5e9, 6e9)})
     )
     code, out, _ = run(fetch_args(store_dir, "--mirror", years="2024"), capsys)
     assert code == 0

@@ -14,7 +14,6 @@ import random
 import socket
 import time
 from datetime import date
-from pathlib import Path
 
 import pandas as pd
 import pytest
@@ -43,16 +42,14 @@ from dashboard.sources.reference import (
     parse_reference_list,
 )
 from dashboard.store import LocalStore
+from tests.comtrade_fakes import CHN, FIXTURES, KAZ, load, records_for
 
-FIXTURES = Path(__file__).parent / "fixtures" / "comtrade"
 RETRIEVED = date(2026, 1, 15)
 SECRET = "test-key-0123456789abcdef"
 HTML_PAGE = (
     "<!DOCTYPE html><html><head><title>Service Unavailable - Maintenance</title></head>"
     "<body><h1>UN Comtrade is undergoing maintenance</h1></body></html>"
 )
-CHN = ("CHN", 156, "China")
-KAZ = ("KAZ", 398, "Kazakhstan")
 #: A synthetic row already in the store before each fetch, so "unchanged" is a real check.
 SEED_ROW = {
     "reporter": "CHN",
@@ -67,36 +64,6 @@ SEED_ROW = {
     "confidence": "low",
     "note": "synthetic test row",
 }
-
-
-def load(name: str):
-    return json.loads((FIXTURES / name).read_text(encoding="utf-8"))
-
-
-def records_for(year, export, imp, reporter=CHN, partner=KAZ) -> list[dict]:
-    """Fixture-shaped records (47 fields) for one year; ``None`` leaves that flow out."""
-    template = load("preview_chn_kaz_2023.json")["data"]  # [export, import]
-    out = []
-    for rec, value in zip(template, (export, imp), strict=True):
-        if value is None:
-            continue
-        r = dict(rec)
-        r.update(
-            refYear=year,
-            period=str(year),
-            refPeriodId=year * 10000 + 101,
-            reporterISO=reporter[0],
-            reporterCode=reporter[1],
-            reporterDesc=reporter[2],
-            partnerISO=partner[0],
-            partnerCode=partner[1],
-            partnerDesc=partner[2],
-            primaryValue=value,
-            fobvalue=value if r["flowCode"] == "X" else None,
-            cifvalue=value if r["flowCode"] == "M" else None,
-        )
-        out.append(r)
-    return out
 
 
 def body(records: list[dict]) -> dict:

@@ -41,31 +41,20 @@ def download_buttons(
         table = make_table()
         return to_json_bytes(table, parameters=params, sources=sources_table(table))
 
+    formats = (
+        ("csv", f"Download {label} (CSV)", lambda: to_csv_bytes(make_table()), "text/csv",
+         ":material/download:"),
+        ("xlsx", "Excel", xlsx, XLSX_MIME, ":material/table_view:"),
+        ("json", "JSON", json_, "application/json", ":material/data_object:"),
+    )  # fmt: skip
     with st.container(horizontal=True, key=f"{key}_row"):
-        st.download_button(
-            f"Download {label} (CSV)",
-            data=lambda: to_csv_bytes(make_table()),
-            file_name=f"{name}.csv",
-            mime="text/csv",
-            on_click="ignore",
-            icon=":material/download:",
-            key=f"{key}_csv",
-        )
-        st.download_button(
-            "Excel",
-            data=xlsx,
-            file_name=f"{name}.xlsx",
-            mime=XLSX_MIME,
-            on_click="ignore",
-            icon=":material/table_view:",
-            key=f"{key}_xlsx",
-        )
-        st.download_button(
-            "JSON",
-            data=json_,
-            file_name=f"{name}.json",
-            mime="application/json",
-            on_click="ignore",
-            icon=":material/data_object:",
-            key=f"{key}_json",
-        )
+        for ext, text, build, mime, icon in formats:
+            st.download_button(
+                text,
+                data=build,
+                file_name=f"{name}.{ext}",
+                mime=mime,
+                on_click="ignore",
+                icon=icon,
+                key=f"{key}_{ext}",
+            )

@@ -29,6 +29,7 @@ from tests.e2e.helpers import (
     press_slider,
     selectbox_options,
     wait_for_app_run,
+    wait_for_trace_name,
 )
 
 pytestmark = pytest.mark.e2e
@@ -223,6 +224,31 @@ def test_garbage_url_shows_a_notice_and_uses_defaults(page, app_url):
         assert bad not in page.url
 
 
+def test_address_bar_follows_fast_keyboard_moves(page, app_url):
+    """Ten quick presses move 'multiple' from 2.0 to 3.0 and the page shows 3x (target
+    3 x 43.82 = 131.46 bn); the address bar must say multiple=3 as well, or a link copied from
+    it restores another view."""
+    open_app(page, app_url)
+    press_slider(page, "multiple", "ArrowRight", 10)
+    wait_for_trace_name(page, "Target: $131.5 bn")
+    expect(page).to_have_url(re.compile(r"[?&]multiple=3(&|$)"))
+
+
+def test_address_bar_of_the_default_view_restores_it(page, app_url, browser):
+    """Opening the address bar's URL in a new session shows the same view: growth scenario
+    "Recent trend" (13.248% a year, reached in 2030), not a hand-set 13.2%."""
+    open_app(page, app_url)
+    expect(by_key(page, "preset").locator("input")).to_have_value("Recent trend")
+    copied = page.url
+    other = browser.new_context().new_page()
+    try:
+        open_app(other, copied)
+        expect(by_key(other, "preset").locator("input")).to_have_value("Recent trend")
+        assert metric_value(other, "Scenario reaches target") == "2030"
+    finally:
+        other.context.close()
+
+
 # --- every page, every pair ---------------------------------------------------------------------
 
 
@@ -240,7 +266,7 @@ def test_every_page_opens_for_every_pair(page, app_url):
         link = links.nth(i)
         href_path = urlsplit(link.get_attribute("href")).path
         link.click()
-        expect(page).to_have_url(re.compile(re.escape(href_path) + r"(\?|$)"))
+        expect(page).to_have_url(re.compile(re.escape(app_url + href_path) + r"(\?|$)"))
         wait_for_app_run(page)
         for pair in pairs:
             choose_option(page, "pair", pair)
