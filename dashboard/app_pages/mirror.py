@@ -48,7 +48,8 @@ if len(reporters) < 2:
         icon=":material/info:",
     )
 
-st.plotly_chart(mirror_figure(table), key="mirror_chart", config={"displaylogo": False})
+mirror_fig = mirror_figure(table)
+st.plotly_chart(mirror_fig, key="mirror_chart", config={"displaylogo": False})
 st.markdown(to_markdown(mirror_summary(table)))
 for side in ("a", "b"):
     sentence = balance_summary(table, side)
@@ -66,6 +67,7 @@ download_buttons(
     key="download_mirror",
     label="the mirror table",
     parameters={"a": pair.a, "b": pair.b, "cif_fob_adjust": adjust, "factor": CIF_FOB_FACTOR},
+    figure=mirror_fig,
 )
 
 st.markdown(MIRROR_WHY)

@@ -48,7 +48,8 @@ if chosen.empty:
     st.stop()
 
 status = target_status(chosen, obs, assumed_year=DEFAULT_ASSUMED_YEAR)
-st.plotly_chart(targets_timeline_figure(status), key="targets_chart", config={"displaylogo": False})
+timeline_fig = targets_timeline_figure(status)
+st.plotly_chart(timeline_fig, key="targets_chart", config={"displaylogo": False})
 for basis in dict.fromkeys(status["basis"]):
     if basis:
         st.markdown(to_markdown(targets_summary(status, basis)))
@@ -108,6 +109,7 @@ download_buttons(
     label="the target table",
     parameters={"assumed_target_year": DEFAULT_ASSUMED_YEAR, "pairs": "all" if show_all
                 else pair.code},
+    figure=timeline_fig,
 )  # fmt: skip
 
 

@@ -196,9 +196,8 @@ if outlook.volatility_source == "fallback":
         icon=":material/warning:",
     )
 
-st.plotly_chart(
-    tracker_figure(result, fan=proj.fan), key="tracker_chart", config={"displaylogo": False}
-)
+tracker_fig = tracker_figure(result, fan=proj.fan)
+st.plotly_chart(tracker_fig, key="tracker_chart", config={"displaylogo": False})
 st.markdown(to_markdown(tracker_summary(result)))
 shown_obs = result.observations
 live = shown_obs[shown_obs["origin"] == "comtrade"] if "origin" in shown_obs else shown_obs[:0]
@@ -225,23 +224,21 @@ download_buttons(
     key="download_tracker",
     label="the chart's data",
     parameters=download_params,
+    figure=tracker_fig,
 )
 
 st.subheader("When is the target likely?")
 other = outlook.comparison
-st.plotly_chart(
-    probability_figure(
-        proj.curve,
-        target_year,
-        proj.year_50,
-        proj.year_90,
-        comparison=None if other is None else other.curve,
-        comparison_name=METHOD_LABELS[other.method] if other else "",
-        name=METHOD_LABELS[proj.method],
-    ),
-    key="probability_chart",
-    config={"displaylogo": False},
+probability_fig = probability_figure(
+    proj.curve,
+    target_year,
+    proj.year_50,
+    proj.year_90,
+    comparison=None if other is None else other.curve,
+    comparison_name=METHOD_LABELS[other.method] if other else "",
+    name=METHOD_LABELS[proj.method],
 )
+st.plotly_chart(probability_fig, key="probability_chart", config={"displaylogo": False})
 if other is not None:
     st.caption(
         f"{METHOD_LABELS[other.method]}: {format_pct(other.probability_at_target_year, 0)} by "
@@ -254,6 +251,7 @@ download_buttons(
     key="download_probability",
     label="the probabilities",
     parameters=download_params,
+    figure=probability_fig,
 )
 
 share_link(

@@ -11,8 +11,10 @@ from collections.abc import Callable, Mapping
 from typing import Any
 
 import pandas as pd
+import plotly.graph_objects as go
 import streamlit as st
 
+from dashboard.chart_images import chromium_path, figure_image
 from dashboard.exports import sources_table, to_csv_bytes, to_json_bytes, to_xlsx_bytes
 
 XLSX_MIME = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -25,8 +27,12 @@ def download_buttons(
     key: str,
     label: str,
     parameters: Mapping[str, Any] | None = None,
+    figure: go.Figure | None = None,
 ) -> None:
     """CSV, XLSX and JSON buttons in one row; ``name`` is the file name without extension.
+
+    With ``figure``, PNG and SVG buttons follow, rendered on the server by Kaleido and Chromium
+    (disabled, with the reason, on a server without Chromium).
 
     ``make_table`` runs only when a button is clicked (in Streamlit's download thread), so
     building files costs nothing on the reruns that slider moves trigger.
@@ -58,3 +64,19 @@ def download_buttons(
                 icon=icon,
                 key=f"{key}_{ext}",
             )
+        if figure is not None:
+            browser = chromium_path()
+            for ext, mime in (("png", "image/png"), ("svg", "image/svg+xml")):
+                st.download_button(
+                    f"Chart as {ext.upper()}",
+                    data=lambda ext=ext: figure_image(figure, ext),
+                    file_name=f"{name}.{ext}",
+                    mime=mime,
+                    on_click="ignore",
+                    icon=":material/image:",
+                    key=f"{key}_{ext}",
+                    disabled=browser is None,
+                    help="Rendered on the server at print resolution; takes a few seconds."
+                    if browser
+                    else "Needs Chromium on the server; use the camera icon on the chart.",
+                )

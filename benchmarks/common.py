@@ -1,0 +1,334 @@
+"""Shared pieces of the browser benchmarks: servers, the browser, in-page timers, statistics.
+
+Both apps (the dashboard and ``reference_app.py``) are started by the same function the e2e
+tests use (``tests.e2e.conftest.start_streamlit``: ``streamlit run``, headless, loopback, free
+port), each with an empty temporary local store so a developer's fetched data does not change the
+numbers. Times are taken inside the page with ``performance.now()`` so Playwright's own round
+trips do not count: a keypress is stamped by a capture-phase ``keydown`` listener and "drawn" is
+the first animation frame at which Plotly's ``_fullData`` holds the new numbers.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import math
+import os
+import platform
+import shlex
+import sys
+import tempfile
+import threading
+import time
+import tomllib
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, field
+from importlib.metadata import PackageNotFoundError, version
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))
+
+from tests.e2e.conftest import CHROMIUM, CHROMIUM_ARGS, start_streamlit, stop  # noqa: E402
+
+__all__ = [
+    "APPS",
+    "CHROMIUM",
+    "CHROMIUM_ARGS",
+    "DASHBOARD",
+    "INSTRUMENT_JS",
+    "REFERENCE",
+    "AppSpec",
+    "RssSampler",
+    "command_line",
+    "machine_facts",
+    "percentile",
+    "running_app",
+    "summary",
+    "watchdog",
+]
+
+
+@dataclass(frozen=True)
+class AppSpec:
+    """An app to measure: its script, and the chart, trace and slider the measurement uses."""
+
+    name: str
+    script: Path
+    chart_key: str  # st.plotly_chart(key=...)
+    trace_prefix: str  # the line whose numbers a growth move changes
+    slider_key: str = "growth"
+
+    @property
+    def chart_selector(self) -> str:
+        return f".st-key-{self.chart_key} .js-plotly-plot"
+
+
+DASHBOARD = AppSpec("dashboard (tracker)", ROOT / "dashboard" / "streamlit_app.py",
+                    "tracker_chart", "Scenario")  # fmt: skip
+REFERENCE = AppSpec("reference app", ROOT / "benchmarks" / "reference_app.py", "chart", "scenario")
+APPS = (DASHBOARD, REFERENCE)
+
+#: Runs before any page script: stamps keypresses, WebSocket traffic and script-state changes.
+INSTRUMENT_JS = """
+(() => {
+  const log = (window.__bench = { keys: [], sends: [], recvs: [], states: [], wsOpen: null });
+  document.addEventListener('keydown', () => log.keys.push(performance.now()), true);
+  const Native = window.WebSocket;
+  class Timed extends Native {
+    constructor(...args) {
+      super(...args);
+      this.addEventListener('open', () => { log.wsOpen = log.wsOpen ?? performance.now(); });
+      this.addEventListener('message', () => log.recvs.push(performance.now()));
+    }
+    send(data) { log.sends.push(performance.now()); return super.send(data); }
+  }
+  window.WebSocket = Timed;
+  const watch = () => new MutationObserver((records) => {
+    for (const r of records) {
+      if (r.attributeName === 'data-test-script-state') {
+        log.states.push([r.target.getAttribute('data-test-script-state'), performance.now()]);
+      }
+    }
+  }).observe(document.documentElement, {
+    subtree: true, attributes: true, attributeFilter: ['data-test-script-state'],
+  });
+  if (document.documentElement) watch(); else addEventListener('DOMContentLoaded', watch);
+})();
+"""
+
+#: Predicate for page.wait_for_function: the chart has a trace ``prefix*`` with numbers in it.
+#: Returns the page's clock (ms since navigation start) when true.
+CHART_DRAWN_JS = """([sel, prefix]) => {
+    const gd = document.querySelector(sel);
+    if (!gd || !gd._fullData) return false;
+    const t = gd._fullData.find(d => (d.name || '').startsWith(prefix));
+    return (t && t.y && t.y.length) ? performance.now() : false;
+}"""
+
+#: The last y of trace ``prefix*`` (null if not drawn).
+LAST_Y_JS = """([sel, prefix]) => {
+    const gd = document.querySelector(sel);
+    const t = gd && gd._fullData && gd._fullData.find(d => (d.name || '').startsWith(prefix));
+    return (t && t.y && t.y.length) ? t.y[t.y.length - 1] : null;
+}"""
+
+#: Predicate: the last y of trace ``prefix*`` is no longer ``before``; returns the page's clock.
+Y_CHANGED_JS = """([sel, prefix, before]) => {
+    const gd = document.querySelector(sel);
+    const t = gd && gd._fullData && gd._fullData.find(d => (d.name || '').startsWith(prefix));
+    if (!t || !t.y || !t.y.length) return false;
+    return t.y[t.y.length - 1] !== before ? performance.now() : false;
+}"""
+
+#: Everything the instrumentation logged since the keypress at index ``k``.
+MOVE_LOG_JS = """([k, drawn]) => {
+    const log = window.__bench;
+    const key = log.keys[k];
+    const after = (xs) => xs.filter(t => t >= key);
+    const recvs = after(log.recvs);
+    const before = recvs.filter(t => t <= drawn);
+    const states = log.states.filter(([, t]) => t >= key);
+    const first = (s) => { const x = states.find(([n]) => n === s); return x ? x[1] : null; };
+    return {
+        key,
+        send: after(log.sends)[0] ?? null,
+        firstRecv: recvs[0] ?? null,
+        lastRecvBeforeDrawn: before.length ? before[before.length - 1] : null,
+        running: first('running'),
+        notRunning: first('notRunning'),
+        messages: before.length,
+    };
+}"""
+
+SCRIPT_IDLE = "[data-testid='stApp'][data-test-script-state='notRunning']"
+
+
+#: Servers started by ``running_app`` and not yet stopped: the watchdog kills them on timeout.
+_LIVE: set = set()
+
+
+def watchdog(seconds: float) -> threading.Timer:
+    """Hard stop after ``seconds``: kill every server still running, then exit with status 3.
+
+    A benchmark that hangs (a browser waiting on a chart that never comes) must not leave a
+    server behind or run forever.
+    """
+
+    def fire() -> None:
+        print(f"\nwatchdog: global timeout of {seconds:g} s reached; stopping", file=sys.stderr)
+        for proc in list(_LIVE):
+            with contextlib.suppress(Exception):
+                proc.kill()
+        os._exit(3)
+
+    timer = threading.Timer(seconds, fire)
+    timer.daemon = True
+    timer.start()
+    return timer
+
+
+@contextlib.contextmanager
+def running_app(app: AppSpec, extra: Sequence[str] = ()) -> Iterator[tuple[object, str]]:
+    """``streamlit run`` the app on a free loopback port; always stops it. Yields (proc, url)."""
+    with tempfile.TemporaryDirectory(prefix="bench-store-") as store:
+        proc, url, log = start_streamlit(
+            app.script, env={"TRADE_DASHBOARD_DATA_DIR": store}, extra=list(extra)
+        )
+        _LIVE.add(proc)
+        try:
+            yield proc, url
+        finally:
+            stop(proc)
+            _LIVE.discard(proc)
+            log.unlink(missing_ok=True)
+
+
+class RssSampler:
+    """Samples a process and its children every ``interval`` s in a thread: peak RSS and CPU."""
+
+    def __init__(self, pid: int, interval: float = 0.2):
+        import psutil
+
+        self._psutil = psutil
+        self.proc = psutil.Process(pid)
+        self.interval = interval
+        self.peak_rss = 0
+        self.samples = 0
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, daemon=True)
+
+    def _tree(self) -> list:
+        try:
+            return [self.proc, *self.proc.children(recursive=True)]
+        except self._psutil.Error:
+            return []
+
+    def rss(self) -> int:
+        total = 0
+        for p in self._tree():
+            with contextlib.suppress(self._psutil.Error):
+                total += p.memory_info().rss
+        return total
+
+    def cpu_seconds(self) -> float:
+        total = 0.0
+        for p in self._tree():
+            with contextlib.suppress(self._psutil.Error):
+                t = p.cpu_times()
+                total += t.user + t.system
+        return total
+
+    def _run(self) -> None:
+        while not self._stop.is_set():
+            self.peak_rss = max(self.peak_rss, self.rss())
+            self.samples += 1
+            self._stop.wait(self.interval)
+
+    def __enter__(self) -> RssSampler:
+        self.start_rss = self.rss()
+        self.start_cpu = self.cpu_seconds()
+        self._t0 = time.monotonic()
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._stop.set()
+        self._thread.join(timeout=5)
+        self.peak_rss = max(self.peak_rss, self.rss())
+        self.cpu_used = self.cpu_seconds() - self.start_cpu
+        self.wall = time.monotonic() - self._t0
+
+
+def percentile(values: Sequence[float], q: float) -> float:
+    """The q-th percentile (0-100), linear between closest ranks (numpy's default)."""
+    xs = sorted(values)
+    if not xs:
+        return math.nan
+    pos = (len(xs) - 1) * q / 100
+    lo, hi = math.floor(pos), math.ceil(pos)
+    return xs[lo] + (xs[hi] - xs[lo]) * (pos - lo)
+
+
+@dataclass
+class Stats:
+    n: int
+    p50: float
+    p95: float
+    lo: float
+    hi: float
+    values: list[float] = field(repr=False, default_factory=list)
+
+
+def summary(values: Sequence[float]) -> Stats:
+    xs = [v for v in values if v is not None and not math.isnan(v)]
+    return Stats(len(xs), percentile(xs, 50), percentile(xs, 95), min(xs, default=math.nan),
+                 max(xs, default=math.nan), list(xs))  # fmt: skip
+
+
+def command_line() -> str:
+    """How this script was started, as a command to paste."""
+    script = Path(sys.argv[0]).resolve()
+    with contextlib.suppress(ValueError):
+        script = script.relative_to(ROOT)
+    return shlex.join(["python", str(script), *sys.argv[1:]])
+
+
+def _version(dist: str) -> str:
+    try:
+        return version(dist)
+    except PackageNotFoundError:
+        return "not installed"
+
+
+def _cpu_model() -> str:
+    with contextlib.suppress(OSError):
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                return line.split(":", 1)[1].strip()
+    return platform.processor() or platform.machine()
+
+
+def _ram_gb() -> float:
+    with contextlib.suppress(OSError, ValueError, IndexError):
+        for line in Path("/proc/meminfo").read_text().splitlines():
+            if line.startswith("MemTotal:"):
+                return int(line.split()[1]) / 1024 / 1024
+    return math.nan
+
+
+def streamlit_settings() -> str:
+    """The runner/server settings in the repo's .streamlit/config.toml that affect latency."""
+    path = ROOT / ".streamlit" / "config.toml"
+    try:
+        config = tomllib.loads(path.read_text(encoding="utf-8"))
+    except (OSError, tomllib.TOMLDecodeError):
+        return "no .streamlit/config.toml"
+    runner = config.get("runner", {})
+    server = config.get("server", {})
+    keys = [f"runner.{k} = {v}" for k, v in runner.items()]
+    keys += [f"server.{k} = {v}" for k, v in server.items() if k in ("enableWebsocketCompression",)]
+    return ", ".join(keys) or "runner defaults"
+
+
+def machine_facts(browser_version: str | None = None) -> str:
+    cpus = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
+    parts = [
+        f"nproc = {cpus} ({_cpu_model()})",
+        f"RAM {_ram_gb():.0f} GB",
+        f"{platform.system()} {platform.release()}",
+        f"Python {platform.python_version()}",
+        f"streamlit {_version('streamlit')}",
+        f"plotly {_version('plotly')}",
+        f"orjson {_version('orjson')}",
+        f"playwright {_version('playwright')}",
+    ]
+    if browser_version:
+        parts.append(f"Chromium {browser_version}")
+    return ", ".join(parts) + f". Repo settings: {streamlit_settings()}."
+
+
+def print_header(title: str, browser_version: str | None = None) -> None:
+    print(f"## {title}\n")
+    print(f"Command: `{command_line()}`  ")
+    print(f"Machine: {machine_facts(browser_version)}\n")
