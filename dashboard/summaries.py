@@ -16,6 +16,7 @@ import math
 import pandas as pd
 
 from dashboard.analysis.tracker import TrackerResult
+from dashboard.analysis.uncertainty import Projection
 from dashboard.formatting import format_pct, format_usd
 from dashboard.model import basis_label, country_name
 from dashboard.textsafe import escape_markdown
@@ -221,3 +222,22 @@ def uploaded_summary(uploaded: UploadedSeries) -> str:
         f"Your series \u201c{uploaded.label}\u201d has {uploaded.flow} trade for {years}; "
         f"the latest is {format_usd(float(s.iloc[-1]))} in {last}."
     )
+
+
+def probability_summary(projection: Projection) -> str:
+    """The probability chart in one sentence.
+
+    With the defaults on China's figures (recent trend 13.25%, estimated volatility 23.1%): the
+    chance that 2030 is at or above $87.6 bn is 52.7% -> "53%"; it first reaches 50% in 2030
+    and 90% in 2039.
+    """
+    p = projection
+    head = (
+        f"On these assumptions the chance that trade is at or above {format_usd(p.target_value)} "
+        f"in {p.target_year} is {share(p.probability_at_target_year)}"
+    )
+    if p.year_50 is None:
+        return f"{head}; it stays below 50% through {int(p.curve['year'].max())}."
+    tail = f"; it passes 50% in {p.year_50}"
+    tail += f" and 90% in {p.year_90}." if p.year_90 else ", but not 90% by 2050."
+    return head + tail

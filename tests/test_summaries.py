@@ -229,3 +229,23 @@ def test_to_markdown_keeps_dollar_signs_literal(obs):
     assert "\\$48\\.7 bn" in text and "\\$87\\.6 bn" in text
     html = markdown_it.MarkdownIt("commonmark").render(text)
     assert "$48.7 bn in 2025" in html
+
+
+def test_probability_summary_on_the_defaults():
+    """Defaults on China's figures: recent trend 13.25%, estimated sigma 23.07%: P(2030 >=
+    87.64) = 52.7% -> "53%"; 50% first reached in 2030, 90% in 2039 (see test_app)."""
+    from dashboard.analysis.outlook import assess
+    from dashboard.analysis.tracker import TrackerInputs, track
+    from dashboard.model import Pair
+    from dashboard.snapshot import load_observations
+    from dashboard.summaries import probability_summary
+
+    result = track(load_observations(), TrackerInputs(Pair("CHN", "KAZ"), "CHN"))
+    text = probability_summary(assess(result).projection)
+    assert text == (
+        "On these assumptions the chance that trade is at or above $87.6 bn in 2030 is 53%; "
+        "it passes 50% in 2030 and 90% in 2039."
+    )
+    low = probability_summary(assess(track(load_observations(), TrackerInputs(
+        Pair("CHN", "KAZ"), "CHN", growth=0.0))).projection)  # fmt: skip
+    assert "stays below 50% through 2050" in low

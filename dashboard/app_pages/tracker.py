@@ -19,7 +19,7 @@ from dashboard.scenario_output import (
     probability_table,
     scenario_table,
 )
-from dashboard.summaries import to_markdown, tracker_summary
+from dashboard.summaries import probability_summary, to_markdown, tracker_summary
 from dashboard.textsafe import plain_label
 from dashboard.ui.data import observations, pair_spec, target_origin, uploaded_for
 from dashboard.ui.downloads import download_buttons
@@ -239,6 +239,7 @@ probability_fig = probability_figure(
     name=METHOD_LABELS[proj.method],
 )
 st.plotly_chart(probability_fig, key="probability_chart", config={"displaylogo": False})
+st.markdown(to_markdown(probability_summary(proj)))
 if other is not None:
     st.caption(
         f"{METHOD_LABELS[other.method]}: {format_pct(other.probability_at_target_year, 0)} by "
