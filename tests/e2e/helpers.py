@@ -12,6 +12,8 @@ from playwright.sync_api import Locator, Page, expect
 
 #: Sliders and text inputs debounce before they send a rerun; Streamlit's e2e waits this long too.
 DEBOUNCE_MS = 210
+#: Streamlit's own e2e tests give a run this long (a cold first run on a busy 2-core machine).
+APP_TIMEOUT_MS = 25_000
 #: The tracker's main chart (``st.plotly_chart(..., key="tracker_chart")``).
 TRACKER_CHART = "tracker_chart"
 
@@ -33,12 +35,14 @@ def wait_for_app_run(page: Page, initial_wait_ms: int = DEBOUNCE_MS) -> None:
     if initial_wait_ms:
         page.wait_for_timeout(initial_wait_ms)
     page.locator("[data-testid='stApp'][data-test-connection-state='CONNECTED']").wait_for(
-        state="attached"
+        state="attached", timeout=APP_TIMEOUT_MS
     )
     page.locator("[data-testid='stApp'][data-test-script-state='notRunning']").wait_for(
-        state="attached"
+        state="attached", timeout=APP_TIMEOUT_MS
     )
-    expect(page.get_by_test_id("stSkeleton")).to_have_count(0)
+    # A fragment's elements can still be skeletons for a moment after the script state says
+    # notRunning (seen on the tracker's first load): wait them out like Streamlit's e2e does.
+    expect(page.get_by_test_id("stSkeleton")).to_have_count(0, timeout=APP_TIMEOUT_MS)
 
 
 def open_app(page: Page, url: str) -> None:
