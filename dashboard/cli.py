@@ -214,7 +214,19 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
-    args = parser.parse_args(argv)
+    argv = sys.argv[1:] if argv is None else list(argv)
+    if argv[:1] == ["serve"]:
+        # `serve` hands every option it does not know, with its value, to `streamlit run`.
+        # (A subparser's parse_known_args would drop those values, so it gets its own parser.)
+        serve_parser = argparse.ArgumentParser(prog="trade-dashboard serve", add_help=False)
+        serve_parser.add_argument("--port", type=int, default=8501)
+        if {"-h", "--help"} & set(argv[1:]):
+            parser.parse_args(argv)  # prints serve's help and exits
+        args, unknown = serve_parser.parse_known_args(argv[1:])
+        args.streamlit_args = [a for a in unknown if a != "--"]
+        args.func = _serve
+    else:
+        args = parser.parse_args(argv)
     try:
         return int(args.func(args) or 0)
     except UsageError as exc:

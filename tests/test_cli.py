@@ -171,3 +171,36 @@ def test_scenario_shock_and_bootstrap_are_reproducible(capsys):
 def test_scenario_uncertainty_usage_errors(capsys, argv, message):
     code, _, err = run(capsys, "scenario", "--reporter", "CHN", "--partner", "KAZ", *argv)
     assert code == 2 and message in err
+
+
+def test_serve_starts_the_app_and_passes_streamlit_options(tmp_path):
+    """`serve --port P --server.address 127.0.0.1` runs Streamlit there (an unknown option of
+    ours would have been rejected, so the address option reached Streamlit)."""
+    import socket
+    import time
+
+    import requests
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    log = (tmp_path / "serve.log").open("wb")
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "dashboard", "serve", "--port", str(port),
+         "--server.address", "127.0.0.1", "--server.headless", "true"],
+        stdout=log, stderr=subprocess.STDOUT,
+    )  # fmt: skip
+    try:
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline and proc.poll() is None:
+            try:
+                if requests.get(f"http://127.0.0.1:{port}/_stcore/health", timeout=1).ok:
+                    break
+            except requests.RequestException:
+                time.sleep(0.3)
+        health = requests.get(f"http://127.0.0.1:{port}/_stcore/health", timeout=5)
+        assert health.text == "ok"
+    finally:
+        proc.terminate()
+        proc.wait(timeout=20)
+        log.close()
