@@ -96,12 +96,10 @@ def move_sample(page: Page, app: AppSpec, arrow: str) -> dict[str, float]:
         Y_CHANGED_JS, arg=[app.chart_selector, app.trace_prefix, before], polling="raf",
         timeout=TIMEOUT_MS,
     ).json_value()  # fmt: skip
-    # Let the rest of the script finish before the next move, then read the stamps.
-    page.wait_for_function(
-        """(k) => { const s = window.__bench.states; const key = window.__bench.keys[k];
-                    return s.some(([n, t]) => n === 'notRunning' && t >= key); }""",
-        arg=k,
-    )
+    # Let the rest of the script finish before the next move, then read the stamps. The chart's
+    # delta comes after the run's start message, so the state shown now is this run's. (A fast
+    # run may never show "running": React can batch start and finish into one render.)
+    page.locator(SCRIPT_IDLE).wait_for(state="attached")
     log = page.evaluate(MOVE_LOG_JS, [k, drawn])
     return {"drawn": drawn, **log}
 
@@ -128,6 +126,10 @@ def main() -> None:
     parser.add_argument("--restarts", type=int, default=3, help="fresh-server first renders")
     parser.add_argument("--moves", type=int, default=30, help="slider moves per app")
     parser.add_argument("--timeout", type=float, default=900, help="global timeout in seconds")
+    parser.add_argument(
+        "--server-arg", action="append", default=[],
+        help="extra `streamlit run` flag for both apps, e.g. --server-arg=--runner.fastReruns=false",
+    )  # fmt: skip
     args = parser.parse_args()
     if CHROMIUM is None:
         raise SystemExit("system Chromium not found: sudo apt-get install chromium")
@@ -136,16 +138,17 @@ def main() -> None:
     with sync_playwright() as p:
         browser = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
         print_header("Browser benchmark: dashboard vs reference app", browser.version)
+        print(f"Server flags: {' '.join(args.server_arg) or 'none beyond the repo config'}.\n")
 
         # 1a. First visit after a server start.
         fresh: dict[str, list[dict]] = {a.name: [] for a in APPS}
         for _ in range(args.restarts):
             for app in APPS:
-                with running_app(app) as (_, url):
+                with running_app(app, args.server_arg) as (_, url):
                     fresh[app.name].append(cold_sample(browser, app, url))
 
         with contextlib.ExitStack() as stack:
-            urls = {a.name: stack.enter_context(running_app(a))[1] for a in APPS}
+            urls = {a.name: stack.enter_context(running_app(a, args.server_arg))[1] for a in APPS}
             # 1b. New context, warm server (one warm-up visit each, not counted).
             warm: dict[str, list[dict]] = {a.name: [] for a in APPS}
             for app in APPS:
@@ -164,8 +167,10 @@ def main() -> None:
                         moves[app.name].append(move_sample(pages[app.name], app, arrow))
                     except Exception:
                         page = pages[app.name]
-                        print(f"move {i} on {app.name} failed; url {page.url}; log "
-                              + page.evaluate("JSON.stringify(window.__bench)")[-600:])
+                        print(
+                            f"move {i} on {app.name} failed; url {page.url}; log "
+                            + page.evaluate("JSON.stringify(window.__bench)")[-600:]
+                        )
                         raise
             for page in pages.values():
                 page.context.close()
