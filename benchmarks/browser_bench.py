@@ -128,7 +128,7 @@ def main() -> None:
     parser.add_argument("--timeout", type=float, default=900, help="global timeout in seconds")
     parser.add_argument(
         "--server-arg", action="append", default=[],
-        help="extra `streamlit run` flag for both apps, e.g. --server-arg=--runner.fastReruns=false",
+        help="extra `streamlit run` flag for both apps, e.g. --server-arg=--runner.fastReruns=0",
     )  # fmt: skip
     args = parser.parse_args()
     if CHROMIUM is None:
