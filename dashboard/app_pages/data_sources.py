@@ -6,13 +6,13 @@ from datetime import date
 import streamlit as st
 
 from dashboard.exports import dataset_csv, dataset_xlsx, export_filename
-from dashboard.model import DataFileError, Pair, basis_label
+from dashboard.model import DataFileError, basis_label
 from dashboard.sources import SourceError
 from dashboard.sources.comtrade import ComtradeAuthError, ComtradeClient
 from dashboard.sources.reference import UnknownCountryError
 from dashboard.summaries import coverage_summary, to_markdown, uploaded_summary
 from dashboard.textsafe import safe_label
-from dashboard.ui.data import UPLOAD_STATE_KEY, observations, store, targets
+from dashboard.ui.data import UPLOAD_STATE_KEY, current_pair, observations, store, targets
 from dashboard.ui.downloads import XLSX_MIME
 from dashboard.ui.links import check_url
 from dashboard.upload import ValidationReport, parse_upload, template_csv, to_store_rows
@@ -26,7 +26,7 @@ PREFER_LABELS = {
 FIRST_FETCH_YEAR = 2000
 LAST_FETCH_YEAR = date.today().year - 1  # the latest year that can be complete
 
-pair = Pair.parse(st.session_state["pair"])
+pair = current_pair()
 
 st.title("Data and sources")
 st.caption(

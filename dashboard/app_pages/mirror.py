@@ -5,15 +5,15 @@ import streamlit as st
 from dashboard.analysis.mirror import CIF_FOB_FACTOR, has_flows, mirror_table
 from dashboard.charts.mirror import mirror_figure
 from dashboard.exports import export_filename
-from dashboard.model import Pair, basis_label
+from dashboard.model import basis_label
 from dashboard.summaries import balance_summary, mirror_summary, to_markdown
-from dashboard.ui.data import observations
+from dashboard.ui.data import current_pair, observations
 from dashboard.ui.downloads import download_buttons
 from dashboard.ui.links import check_url
 from dashboard.ui.texts import MIRROR_STATEMENTS, MIRROR_WHY
 from dashboard.urlstate import boolean
 
-pair = Pair.parse(st.session_state["pair"])
+pair = current_pair()
 obs = observations()
 
 st.title("Mirror statistics")

@@ -10,7 +10,7 @@ from dashboard.exports import export_filename
 from dashboard.formatting import format_usd
 from dashboard.model import Pair
 from dashboard.summaries import targets_summary, to_markdown
-from dashboard.ui.data import observations, targets
+from dashboard.ui.data import current_pair, observations, targets
 from dashboard.ui.downloads import download_buttons
 from dashboard.ui.links import check_url
 from dashboard.urlstate import boolean
@@ -21,7 +21,7 @@ MULTIPLE_RANGE = (1.0, 10.0)  # the tracker's multiple slider
 if st.session_state.pop("_open_in_tracker", False):
     st.switch_page(TRACKER_PAGE)
 
-pair = Pair.parse(st.session_state["pair"])
+pair = current_pair()
 obs = observations()
 all_targets = targets()
 

@@ -2,10 +2,10 @@
 
 import streamlit as st
 
-from dashboard.model import Pair
+from dashboard.ui.data import current_pair
 from dashboard.ui.tracker_page import tracker_view
 
-pair = Pair.parse(st.session_state["pair"])
+pair = current_pair()
 
 st.title("Is the trade target on track?")
 st.caption(f"{pair.label}: history with sources, the target, and how likely it is to be met.")

@@ -143,3 +143,9 @@ def pair_selector() -> Pair:
         help="Every page follows this pair.",
     )
     return Pair.parse(code)
+
+
+def current_pair() -> Pair:
+    """The pair chosen in the sidebar (the first pair if the selector has no state yet)."""
+    code = st.session_state.get("pair")
+    return Pair.parse(code if code else next(iter(_pair_labels())))

@@ -8,7 +8,7 @@ module tells the user it did, once per page and session, with the same rules as 
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from urllib.parse import urlencode, urlsplit, urlunsplit
 
 import streamlit as st
@@ -16,16 +16,21 @@ import streamlit as st
 from dashboard.urlstate import ParamSpec, encode_params, sanitize_params
 
 
-def check_url(page: str, specs: Mapping[str, ParamSpec]) -> None:
+def check_url(
+    page: str, specs: Mapping[str, ParamSpec] | Callable[[], Mapping[str, ParamSpec]]
+) -> None:
     """On a page's first run in a session, check the URL against ``specs`` and say what is wrong.
 
     Call it before the page's widgets: once they exist, the URL no longer holds what the link
-    said.
+    said. ``specs`` may be a function, called only on that first run (specs can cost a few ms
+    to build, and every later rerun skips them).
     """
     flag = f"_url_checked_{page}"
     if st.session_state.get(flag):
         return
     st.session_state[flag] = True
+    if callable(specs):
+        specs = specs()
     notices: list[str] = []
     for key, spec in specs.items():
         if key not in st.query_params:

@@ -41,6 +41,16 @@ def unless_set(key: str, **default: object) -> dict[str, object]:
     return {} if key in st.session_state else default
 
 
+def _set_if_changed(key: str, value: float) -> None:
+    """Set a bound widget's value only when it differs.
+
+    Assigning on every run, even the same value, makes Streamlit rewrite the URL each time, and
+    during fast keyboard moves the address bar then lags behind the widgets.
+    """
+    if st.session_state.get(key) != value:
+        st.session_state[key] = value
+
+
 def _switch_to_custom() -> None:
     st.session_state["preset"] = "custom"
 
@@ -57,8 +67,16 @@ def growth_controls(presets: dict[str, Preset], col_preset, col_slider) -> Growt
     # A shared link that sets growth but no preset means a hand-set rate.
     if "growth_seen" not in st.session_state:
         st.session_state["growth_seen"] = True
+        recent_pct = _clamp_round(presets["recent"].growth * 100, *GROWTH_RANGE, 0.1)
         if "growth" in st.query_params and "preset" not in st.query_params:
-            st.session_state["preset"] = "custom"
+            # The address bar always holds the slider's value; only a value other than the
+            # default preset's (recent trend) was set by hand.
+            try:
+                by_hand = abs(float(st.query_params["growth"]) - recent_pct) > 1e-9
+            except ValueError:
+                by_hand = False  # garbage: check_url has said so; the default applies
+            if by_hand:
+                st.session_state["preset"] = "custom"
     preset = col_preset.selectbox(
         "Growth scenario",
         PRESET_ORDER,
@@ -70,9 +88,9 @@ def growth_controls(presets: dict[str, Preset], col_preset, col_slider) -> Growt
     )
     lo, hi = GROWTH_RANGE
     if preset != "custom":
-        st.session_state["growth"] = _clamp_round(presets[preset].growth * 100, lo, hi, 0.1)
+        _set_if_changed("growth", _clamp_round(presets[preset].growth * 100, lo, hi, 0.1))
     elif "growth" not in st.session_state and "growth" not in st.query_params:
-        st.session_state["growth"] = _clamp_round(presets["recent"].growth * 100, lo, hi, 0.1)
+        _set_if_changed("growth", _clamp_round(presets["recent"].growth * 100, lo, hi, 0.1))
     pct = col_slider.slider(
         "Scenario growth per year",
         lo,
@@ -102,7 +120,7 @@ def volatility_control(estimate_pct: float | None, container) -> float | None:
     lo, hi = VOLATILITY_RANGE
     if not manual or ("volatility" not in st.session_state and "volatility" not in st.query_params):
         default = 20.0 if estimate_pct is None else estimate_pct
-        st.session_state["volatility"] = _clamp_round(default, lo, hi, 0.5)
+        _set_if_changed("volatility", _clamp_round(default, lo, hi, 0.5))
     pct = container.slider(
         "Volatility (std dev of annual log growth)",
         lo,

@@ -62,20 +62,26 @@ def tracker_view(pair: Pair) -> None:
         return f"Your data: {plain_label(upload.label)}" if code == "upload" else basis_label(code)
 
     all_years = sorted({int(y) for y in obs.loc[obs["flow"] == "total", "year"]})
-    _default = basis_series(obs, bases[0], pair.other(bases[0])) if bases[0] != "upload" else None
-    _defaults = {}
-    if _default is not None and len(_default) >= 2:
-        _est = estimate_volatility(_default)
-        _defaults = {
-            "growth_default": recent_cagr(_default).rate * 100,
-            "volatility_default": (_est.sigma or 0.2) * 100,
-        }
-    check_url(
-        "tracker",
-        url_specs([basis_name(b) for b in bases], all_years or [DEFAULT_BASE_YEAR],
-                  min(all_years[-1] + 1, DEFAULT_TARGET_YEAR) if all_years else DEFAULT_TARGET_YEAR,
-                  DEFAULT_TARGET_YEAR, **_defaults),
-    )  # fmt: skip
+
+    def first_run_specs() -> dict:
+        # Defaults the notices name: the default basis's recent trend and volatility estimate.
+        default = (
+            basis_series(obs, bases[0], pair.other(bases[0])) if bases[0] != "upload" else None
+        )
+        defaults = {}
+        if default is not None and len(default) >= 2:
+            est = estimate_volatility(default)
+            defaults = {
+                "growth_default": recent_cagr(default).rate * 100,
+                "volatility_default": (est.sigma or 0.2) * 100,
+            }
+        return url_specs(
+            [basis_name(b) for b in bases], all_years or [DEFAULT_BASE_YEAR],
+            min(all_years[-1] + 1, DEFAULT_TARGET_YEAR) if all_years else DEFAULT_TARGET_YEAR,
+            DEFAULT_TARGET_YEAR, **defaults,
+        )  # fmt: skip
+
+    check_url("tracker", first_run_specs)
 
     with st.container(border=True):
         c1, c2, c3 = st.columns(3)
@@ -164,36 +170,9 @@ def tracker_view(pair: Pair) -> None:
         st.stop()
     proj = outlook.projection
 
-    with st.container(horizontal=True):
-        st.metric(f"Latest ({result.latest_year})", format_usd(result.latest_value), border=True)
-        st.metric(
-            f"Target ({multiple:g}× {base_year})", format_usd(result.target_value), border=True
-        )
-        st.metric("Progress", format_pct(result.progress, 0), border=True)
-        st.metric(
-            f"Required growth to {target_year}", format_pct(result.required_cagr), border=True
-        )
-        st.metric(
-            "Historical growth",
-            format_pct(result.historical.rate),
-            border=True,
-            help=result.historical.describe(),
-        )
-    with st.container(horizontal=True):
-        st.metric(
-            "Scenario reaches target",
-            str(result.year_reached) if result.year_reached else f"not by {HORIZON_YEAR}",
-            border=True,
-        )
-        st.metric(
-            f"Chance of target by {target_year}",
-            format_pct(proj.probability_at_target_year, 0),
-            border=True,
-            help="P(value in the target year ≥ target), " + METHOD_LABELS[proj.method].lower(),
-        )
-        st.metric("50% likely by", str(proj.year_50 or f"after {HORIZON_YEAR}"), border=True)
-        st.metric("90% likely by", str(proj.year_90 or f"after {HORIZON_YEAR}"), border=True)
-
+    # The chart is built and sent before the KPIs (they fill this placeholder afterwards), so
+    # after a slider move the browser can redraw it while the KPIs are still on their way.
+    kpi_area = st.container()
     if outlook.volatility_source == "fallback":
         st.warning(
             f"Too little history to estimate volatility ({outlook.estimate.reason}); the band uses "
@@ -204,6 +183,39 @@ def tracker_view(pair: Pair) -> None:
 
     tracker_fig = tracker_figure(result, fan=proj.fan)
     st.plotly_chart(tracker_fig, key="tracker_chart", config={"displaylogo": False})
+    with kpi_area:
+        with st.container(horizontal=True):
+            st.metric(
+                f"Latest ({result.latest_year})", format_usd(result.latest_value), border=True
+            )
+            st.metric(
+                f"Target ({multiple:g}× {base_year})", format_usd(result.target_value), border=True
+            )
+            st.metric("Progress", format_pct(result.progress, 0), border=True)
+            st.metric(
+                f"Required growth to {target_year}", format_pct(result.required_cagr), border=True
+            )
+            st.metric(
+                "Historical growth",
+                format_pct(result.historical.rate),
+                border=True,
+                help=result.historical.describe(),
+            )
+        with st.container(horizontal=True):
+            st.metric(
+                "Scenario reaches target",
+                str(result.year_reached) if result.year_reached else f"not by {HORIZON_YEAR}",
+                border=True,
+            )
+            st.metric(
+                f"Chance of target by {target_year}",
+                format_pct(proj.probability_at_target_year, 0),
+                border=True,
+                help="P(value in the target year ≥ target), " + METHOD_LABELS[proj.method].lower(),
+            )
+            st.metric("50% likely by", str(proj.year_50 or f"after {HORIZON_YEAR}"), border=True)
+            st.metric("90% likely by", str(proj.year_90 or f"after {HORIZON_YEAR}"), border=True)
+
     st.markdown(to_markdown(tracker_summary(result)))
     shown_obs = result.observations
     live = shown_obs[shown_obs["origin"] == "comtrade"] if "origin" in shown_obs else shown_obs[:0]
@@ -270,7 +282,7 @@ def tracker_view(pair: Pair) -> None:
 
     share_link(
         {
-            "pair": st.session_state["pair"],
+            "pair": pair.label,
             "basis": basis_name(basis),
             "base_year": base_year,
             "multiple": multiple,
