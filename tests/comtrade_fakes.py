@@ -64,3 +64,18 @@ def pair_data_handler(values: dict[tuple[int, int], tuple]):
         return Response(json.dumps(payload), content_type="application/json")
 
     return handle
+
+
+def preview_query(year: int, reporter: int = CHN[1], partner: int = KAZ[1]) -> dict[str, str]:
+    """The exact query the client sends for one year of annual goods totals (keyless preview)."""
+    return {
+        "reporterCode": str(reporter),
+        "partnerCode": str(partner),
+        "period": str(year),
+        "cmdCode": "TOTAL",
+        "flowCode": "X,M",
+        "partner2Code": "0",
+        "customsCode": "C00",
+        "motCode": "0",
+        "includeDesc": "true",
+    }

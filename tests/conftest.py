@@ -18,6 +18,17 @@ def _isolated_store(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytes
     monkeypatch.setenv("TRADE_DASHBOARD_DATA_DIR", str(tmp_path_factory.mktemp("store")))
 
 
+@pytest.fixture(scope="module")
+def _shared_server():
+    """One local HTTP server per test module (stopping one costs 0.5 s: werkzeug's poll)."""
+    from pytest_httpserver import HTTPServer
+
+    srv = HTTPServer(threaded=True)
+    srv.start()
+    yield srv
+    srv.stop()
+
+
 @pytest.fixture
 def data_copy(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     """A writable copy of data/ that the loaders use instead of the real one."""

@@ -6,7 +6,6 @@ import json
 
 import pytest
 import streamlit as st
-from pytest_httpserver import HTTPServer
 from streamlit.testing.v1 import AppTest
 
 from dashboard.sources.comtrade import API_KEY_ENV, BASE_URL_ENV, PREVIEW_PATH
@@ -143,9 +142,9 @@ def test_saving_an_upload_without_url_explains_and_writes_nothing(tmp_path, monk
 
 
 @pytest.fixture
-def comtrade(monkeypatch, tmp_path):
-    server = HTTPServer(threaded=True)
-    server.start()
+def comtrade(_shared_server, monkeypatch, tmp_path):
+    server = _shared_server
+    server.clear()
     monkeypatch.setenv(BASE_URL_ENV, server.url_for("").rstrip("/"))
     monkeypatch.delenv(API_KEY_ENV, raising=False)
     monkeypatch.setenv("TRADE_DASHBOARD_DATA_DIR", str(tmp_path))
@@ -153,7 +152,6 @@ def comtrade(monkeypatch, tmp_path):
     server.expect_request(PARTNERS_PATH).respond_with_json(load("partnerAreas.json"))
     yield server, tmp_path
     server.clear()
-    server.stop()
 
 
 def _refresh(at: AppTest) -> None:

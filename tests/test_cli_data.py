@@ -29,14 +29,6 @@ from tests.comtrade_fakes import FIXTURES, load, pair_data_handler
 HTML_PAGE = "<html><head><title>Maintenance</title></head><body>Back soon</body></html>"
 
 
-@pytest.fixture(scope="module")
-def _shared_server():
-    srv = HTTPServer(threaded=True)
-    srv.start()
-    yield srv
-    srv.stop()
-
-
 @pytest.fixture
 def server(_shared_server, monkeypatch):
     _shared_server.clear()

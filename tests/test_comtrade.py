@@ -42,7 +42,7 @@ from dashboard.sources.reference import (
     parse_reference_list,
 )
 from dashboard.store import LocalStore
-from tests.comtrade_fakes import CHN, FIXTURES, KAZ, load, records_for
+from tests.comtrade_fakes import CHN, FIXTURES, KAZ, load, preview_query, records_for
 
 RETRIEVED = date(2026, 1, 15)
 SECRET = "test-key-0123456789abcdef"
@@ -104,15 +104,6 @@ class FakeTime:
 def _no_env(monkeypatch):
     monkeypatch.delenv(API_KEY_ENV, raising=False)
     monkeypatch.delenv(BASE_URL_ENV, raising=False)
-
-
-@pytest.fixture(scope="module")
-def _shared_server():
-    # Stopping a server costs 0.5 s (werkzeug's poll interval), so one serves the module.
-    srv = HTTPServer(threaded=True)
-    srv.start()
-    yield srv
-    srv.stop()
 
 
 @pytest.fixture
@@ -510,17 +501,7 @@ def test_count_zero_years_are_collected_not_errors(server, fake, store):
     serve_reference(server)
     server.expect_request(
         PREVIEW_PATH,
-        query_string={
-            "reporterCode": "156",
-            "partnerCode": "398",
-            "period": "2023",
-            "cmdCode": "TOTAL",
-            "flowCode": "X,M",
-            "partner2Code": "0",
-            "customsCode": "C00",
-            "motCode": "0",
-            "includeDesc": "true",
-        },
+        query_string=preview_query(2023),
     ).respond_with_json(load("preview_count0.json"))
     server.expect_request(PREVIEW_PATH).respond_with_handler(
         data_handler({2022: (1e9, 2e9), 2024: (3e9, 4e9)})
@@ -610,17 +591,7 @@ def test_partial_failure_stores_nothing(server, fake, store):
     serve_reference(server)
     server.expect_request(
         PREVIEW_PATH,
-        query_string={
-            "reporterCode": "156",
-            "partnerCode": "398",
-            "period": "2023",
-            "cmdCode": "TOTAL",
-            "flowCode": "X,M",
-            "partner2Code": "0",
-            "customsCode": "C00",
-            "motCode": "0",
-            "includeDesc": "true",
-        },
+        query_string=preview_query(2023),
     ).respond_with_data("boom", status=500)
     server.expect_request(PREVIEW_PATH).respond_with_handler(data_handler({2022: (1e9, 2e9)}))
     before = fingerprint(store)
