@@ -10,7 +10,7 @@ from datetime import date
 
 import pandas as pd
 
-from dashboard.analysis.series import basis_rows
+from dashboard.analysis.series import basis_rows, pair_mask
 from dashboard.formatting import format_usd
 from dashboard.model import Pair, basis_label
 from dashboard.textsafe import escape_markdown
@@ -24,10 +24,7 @@ def link(label: str, url: str) -> str:
 
 def headline_target(targets: pd.DataFrame, pair: Pair) -> pd.Series | None:
     """The pair's most recent quantified target, preferring a stated multiple ("double")."""
-    rows = targets[
-        ((targets["country_a"] == pair.a) & (targets["country_b"] == pair.b))
-        | ((targets["country_a"] == pair.b) & (targets["country_b"] == pair.a))
-    ]
+    rows = targets[pair_mask(targets, pair, "country_a", "country_b")]
     rows = rows[rows["target_value_usd"].notna() | rows["target_multiple"].notna()]
     if rows.empty:
         return None

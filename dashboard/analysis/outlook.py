@@ -57,10 +57,15 @@ def assess(
     seed: int = 0,
     n_paths: int = 10_000,
     compare: bool = False,
+    estimate: VolatilityEstimate | None = None,
 ) -> Outlook:
-    """Fan and probabilities around ``result``'s scenario; ScenarioError if it cannot be done."""
-    series = result.observations.set_index("year")["value_usd"]
-    estimate = estimate_volatility(series)
+    """Fan and probabilities around ``result``'s scenario; ScenarioError if it cannot be done.
+
+    ``estimate``: the volatility estimate of ``result``'s observations, when the caller already
+    has it (the tracker page computes it for the volatility control); otherwise made here.
+    """
+    if estimate is None:
+        estimate = estimate_volatility(result.observations.set_index("year")["value_usd"])
     if volatility is not None:
         sigma, source = float(volatility), "user"
     elif estimate.usable and estimate.sigma is not None:

@@ -7,31 +7,38 @@ import pandas as pd
 from dashboard.model import Pair
 
 
-def basis_series(
-    observations: pd.DataFrame, reporter: str, partner: str, flow: str = "total"
+def pair_mask(
+    table: pd.DataFrame, pair: Pair, a_col: str = "reporter", b_col: str = "partner"
 ) -> pd.Series:
-    """Values in US dollars indexed by year, as ``reporter``'s statistics report them."""
-    rows = observations[
-        (observations["reporter"] == reporter)
-        & (observations["partner"] == partner)
-        & (observations["flow"] == flow)
-    ]
-    s = rows.set_index("year")["value_usd"].astype(float).sort_index()
-    s.index = s.index.astype(int)
-    s.name = f"{reporter}->{partner} {flow}"
-    return s
+    """Rows of ``table`` about ``pair``, in either direction.
+
+    Observations name the pair in ``reporter``/``partner``; targets in ``country_a``/``country_b``.
+    """
+    a, b = table[a_col], table[b_col]
+    return ((a == pair.a) & (b == pair.b)) | ((a == pair.b) & (b == pair.a))
 
 
 def basis_rows(
     observations: pd.DataFrame, reporter: str, partner: str, flow: str = "total"
 ) -> pd.DataFrame:
-    """The full observation rows (with provenance) behind :func:`basis_series`."""
+    """The observation rows (with provenance) that ``reporter``'s statistics give, by year."""
     rows = observations[
         (observations["reporter"] == reporter)
         & (observations["partner"] == partner)
         & (observations["flow"] == flow)
     ]
     return rows.sort_values("year").reset_index(drop=True)
+
+
+def basis_series(
+    observations: pd.DataFrame, reporter: str, partner: str, flow: str = "total"
+) -> pd.Series:
+    """Values in US dollars indexed by year, as ``reporter``'s statistics report them."""
+    s = basis_rows(observations, reporter, partner, flow).set_index("year")["value_usd"]
+    s = s.astype(float)
+    s.index = s.index.astype(int)
+    s.name = f"{reporter}->{partner} {flow}"
+    return s
 
 
 def pairs_in(observations: pd.DataFrame, targets: pd.DataFrame | None = None) -> list[Pair]:
@@ -48,11 +55,7 @@ def pairs_in(observations: pd.DataFrame, targets: pd.DataFrame | None = None) ->
 
 def bases_for(observations: pd.DataFrame, pair: Pair) -> list[str]:
     """Reporters whose statistics cover ``pair`` (totals), the pair's first country first."""
-    have = observations[
-        (observations["flow"] == "total")
-        & (
-            ((observations["reporter"] == pair.a) & (observations["partner"] == pair.b))
-            | ((observations["reporter"] == pair.b) & (observations["partner"] == pair.a))
-        )
-    ]["reporter"].unique()
+    have = observations[(observations["flow"] == "total") & pair_mask(observations, pair)][
+        "reporter"
+    ].unique()
     return [r for r in (pair.a, pair.b) if r in set(have)]

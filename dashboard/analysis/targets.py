@@ -36,6 +36,7 @@ import pandas as pd
 
 from dashboard.analysis.growth import progress, recent_cagr, required_cagr
 from dashboard.analysis.series import bases_for, basis_rows
+from dashboard.formatting import format_bn
 from dashboard.model import Pair, basis_label
 
 MET = "met"
@@ -223,7 +224,9 @@ def _assess(
 
     if reached is not None and (ty is None or reached <= ty):
         row["status"], row["reached_year"] = MET, reached
-        notes.append(f"reached in {reached}: {_val(basis, reached)} against a target of {_bn(tv)}")
+        notes.append(
+            f"reached in {reached}: {_val(basis, reached)} against a target of {format_bn(tv)}"
+        )
         if already:
             y = int(before.index[-1])
             notes.append(f"already exceeded when announced: {_val(basis, y)} in {y}")
@@ -264,7 +267,7 @@ def _assess(
     row["required_cagr"] = needed
     growth = (
         f"needs {needed:.1%} a year to go from {_val(basis, latest_year)} ({latest_year}) to "
-        f"{_bn(tv)} by {horizon}"
+        f"{format_bn(tv)} by {horizon}"
     )
     if hist is None:
         notes.append(f"{growth}; only one observation, so no historical growth rate to compare")
@@ -276,17 +279,13 @@ def _assess(
 
 def _val(basis: _Basis, year: int) -> str:
     """``$15.0 bn (approximate)``: one year's figure with its qualifier, for notes."""
-    text = _bn(basis.values[year])
+    text = format_bn(basis.values[year])
     q = basis.qualifiers.get(year, "reported")
     if q == "approx":
         return f"{text} (approximate)"
     if q == "at_least":
         return f"{text} (at least)"
     return text
-
-
-def _bn(value: float) -> str:
-    return f"${value / 1e9:,.1f} bn"
 
 
 def _num(value) -> float | None:

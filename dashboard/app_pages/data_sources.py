@@ -5,6 +5,7 @@ from datetime import date
 
 import streamlit as st
 
+from dashboard.analysis.series import pair_mask
 from dashboard.exports import dataset_csv, dataset_xlsx, export_filename
 from dashboard.model import DataFileError, basis_label
 from dashboard.sources import SourceError
@@ -46,10 +47,7 @@ prefer = st.radio(
 )
 obs = observations()
 
-rows = obs[
-    ((obs["reporter"] == pair.a) & (obs["partner"] == pair.b))
-    | ((obs["reporter"] == pair.b) & (obs["partner"] == pair.a))
-].copy()
+rows = obs[pair_mask(obs, pair)].copy()
 
 # ---- the table --------------------------------------------------------------------------------
 if rows.empty:

@@ -3,7 +3,7 @@
 import pandas as pd
 import streamlit as st
 
-from dashboard.analysis.series import basis_series
+from dashboard.analysis.series import basis_series, pair_mask
 from dashboard.analysis.targets import DEFAULT_ASSUMED_YEAR, target_status
 from dashboard.charts.targets import targets_timeline_figure
 from dashboard.exports import export_filename
@@ -35,10 +35,7 @@ show_all = st.toggle("Show every pair's targets", key="all_pairs", bind="query-p
 
 chosen = all_targets
 if not show_all:
-    chosen = all_targets[
-        ((all_targets["country_a"] == pair.a) & (all_targets["country_b"] == pair.b))
-        | ((all_targets["country_a"] == pair.b) & (all_targets["country_b"] == pair.a))
-    ]
+    chosen = all_targets[pair_mask(all_targets, pair, "country_a", "country_b")]
 if chosen.empty:
     st.info(
         f"No declared targets for {pair.label} are recorded. Turn on *Show every pair's targets* "

@@ -164,7 +164,9 @@ def tracker_view(pair: Pair) -> None:
     )  # fmt: skip
     try:
         result = track(obs, inputs)
-        outlook = assess(result, volatility=volatility, method=method, compare=compare)
+        outlook = assess(
+            result, volatility=volatility, method=method, compare=compare, estimate=estimate
+        )
     except ScenarioError as exc:
         st.warning(str(exc), icon=":material/warning:")
         st.stop()
