@@ -37,7 +37,6 @@ import csv
 import io
 import math
 import re
-import tomllib
 from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
@@ -191,23 +190,6 @@ def template_csv() -> bytes:
     ]
     text = "\r\n".join([header, *rows, *notes]) + "\r\n"
     return ("\ufeff" + text).encode("utf-8")
-
-
-def upload_limit_bytes(config_path: Path | str | None = None) -> int:
-    """``server.maxUploadSize`` (in MB) from a Streamlit ``config.toml``, in bytes.
-
-    Streamlit's default (200 MB) when the file or the setting is missing or unreadable.
-    """
-    mb: float = DEFAULT_MAX_UPLOAD_MB
-    if config_path is not None:
-        try:
-            config = tomllib.loads(Path(config_path).read_text(encoding="utf-8"))
-            value = config.get("server", {}).get("maxUploadSize", DEFAULT_MAX_UPLOAD_MB)
-            if isinstance(value, (int, float)) and not isinstance(value, bool) and value > 0:
-                mb = value
-        except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError):
-            pass
-    return int(mb * 1024 * 1024)
 
 
 def _size(n: int) -> str:

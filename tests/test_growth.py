@@ -14,7 +14,6 @@ from dashboard.analysis.growth import (
     recent_cagr,
     required_cagr,
     scenario_path,
-    years_to_reach,
     yoy_growth,
 )
 
@@ -93,9 +92,6 @@ def test_path_built_at_required_rate_hits_target_in_target_year():
     assert first_year_reached(scenario_path(2025, 48.7, g), 87.64) == 2030
 
 
-def test_progress_and_years_to_reach():
+def test_progress():
     """48.7 / 87.64 = 0.55568."""
     assert progress(48.7, 87.64) == pytest.approx(0.55568, abs=1e-5)
-    assert years_to_reach(50, 100, 0.0) == math.inf
-    assert years_to_reach(100, 50, 0.1) == 0.0
-    assert years_to_reach(50, 100, 2**0.2 - 1) == pytest.approx(5.0)

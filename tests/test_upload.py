@@ -23,7 +23,6 @@ from dashboard.upload import (
     parse_upload,
     template_csv,
     to_store_rows,
-    upload_limit_bytes,
 )
 
 
@@ -240,17 +239,6 @@ def test_size_limit():
     assert line is None
     assert message == f"the file is {len(data)} bytes; the limit is 10 bytes"
     assert isinstance(parse_upload(data, max_bytes=len(data)), UploadedSeries)
-
-
-def test_upload_limit_from_streamlit_config(tmp_path):
-    """maxUploadSize is in MB: 5 MB = 5 * 1024 * 1024 = 5,242,880 bytes."""
-    config = tmp_path / "config.toml"
-    config.write_text("[server]\nmaxUploadSize = 5\n")
-    assert upload_limit_bytes(config) == 5_242_880
-    assert upload_limit_bytes(tmp_path / "missing.toml") == 200 * 1024 * 1024
-    config.write_text("not toml [[[")
-    assert upload_limit_bytes(config) == 200 * 1024 * 1024
-    assert upload_limit_bytes(None) == 200 * 1024 * 1024
 
 
 def test_unclosed_quote_is_reported_not_swallowed():

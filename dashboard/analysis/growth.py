@@ -7,7 +7,6 @@ observations it compares, so a gap from 2013 to 2017 counts as four years of gro
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass
 
 import numpy as np
@@ -119,12 +118,3 @@ def progress(latest_value: float, target_value: float) -> float:
     if target_value <= 0:
         raise ValueError("target must be positive")
     return latest_value / target_value
-
-
-def years_to_reach(start_value: float, target_value: float, growth: float) -> float:
-    """Years of constant growth to reach a target (``inf`` if growth cannot get there)."""
-    if start_value >= target_value:
-        return 0.0
-    if growth <= 0:
-        return math.inf
-    return math.log(target_value / start_value) / math.log1p(growth)
