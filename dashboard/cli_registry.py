@@ -19,6 +19,7 @@ import pandas as pd
 
 from dashboard.analysis.mirror import mirror_table
 from dashboard.analysis.targets import DEFAULT_ASSUMED_YEAR, target_status
+from dashboard.cli import UsageError
 from dashboard.exports import guard_frame
 from dashboard.model import Pair
 
@@ -44,11 +45,6 @@ def _load() -> tuple[pd.DataFrame, pd.DataFrame]:
     from dashboard.snapshot import load_observations, load_targets
 
     return load_observations(), load_targets()
-
-
-def _fail(message: str) -> int:
-    print(f"trade-dashboard: error: {message}", file=sys.stderr)
-    return 2
 
 
 def _json_value(value: Any) -> Any:
@@ -85,11 +81,11 @@ def targets_command(args: argparse.Namespace) -> int:
         try:
             codes = _pair_codes(args.pair)
         except ValueError as exc:
-            return _fail(str(exc))
+            raise UsageError(str(exc)) from None
         pairs = targets.apply(lambda r: frozenset((r["country_a"], r["country_b"])), axis=1)
         targets = targets[pairs == codes]
         if targets.empty:
-            return _fail(f"no declared targets for {args.pair.upper()}")
+            raise UsageError(f"no declared targets for {args.pair.upper()}")
     status = target_status(targets, observations, assumed_year=args.assumed_year)
     _write(status[list(TARGET_OUTPUT_COLUMNS)], args.format)
     return 0
@@ -100,12 +96,12 @@ def mirror_command(args: argparse.Namespace) -> int:
     try:
         pair = Pair.parse(f"{args.reporter}-{args.partner}")
     except ValueError as exc:
-        return _fail(str(exc))
+        raise UsageError(str(exc)) from None
     observations, _ = _load()
     table = mirror_table(observations, pair.a, pair.b)
     table = table[table["a_total"].notna() | table["b_total"].notna()]
     if table.empty:
-        return _fail(f"no total-trade data for {pair.a} and {pair.b} on either side")
+        raise UsageError(f"no total-trade data for {pair.a} and {pair.b} on either side")
     out = pd.DataFrame(
         {
             "year": table["year"],

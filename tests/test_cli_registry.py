@@ -3,22 +3,20 @@ their own ``register()``, on the shipped snapshot."""
 
 from __future__ import annotations
 
-import argparse
 import io
 import json
 
 import pandas as pd
 import pytest
 
-from dashboard.cli_registry import TARGET_OUTPUT_COLUMNS, register
+from dashboard.cli import main
+from dashboard.cli_registry import TARGET_OUTPUT_COLUMNS
 from dashboard.snapshot import load_targets
 
 
 def run(argv: list[str], capsys: pytest.CaptureFixture) -> tuple[int, str, str]:
-    parser = argparse.ArgumentParser(prog="trade-dashboard")
-    register(parser.add_subparsers(dest="command", required=True))
-    args = parser.parse_args(argv)
-    code = args.func(args)
+    """Through the console script's entry point, which registers these commands."""
+    code = main(argv)
     out, err = capsys.readouterr()
     return code, out, err
 
