@@ -8,6 +8,7 @@ starts the browser, so an image takes a few seconds: the page builds it only whe
 
 from __future__ import annotations
 
+import functools
 import os
 import shutil
 from typing import Literal
@@ -25,11 +26,17 @@ class ChartImageError(RuntimeError):
 
 def chromium_path() -> str | None:
     """The browser Kaleido will use, or None when the server has none."""
-    named = os.environ.get("BROWSER_PATH")
+    return _find_chromium(os.environ.get("BROWSER_PATH"), os.environ.get("PATH"))
+
+
+# The tracker asks on every slider move (to enable its image buttons); searching PATH cost ~1 ms
+# each time. Keyed on the variables the search reads, so changing them searches again.
+@functools.lru_cache(maxsize=8)
+def _find_chromium(named: str | None, path: str | None) -> str | None:
     if named and os.path.exists(named):
         return named
     for name in ("chromium", "chromium-browser", "google-chrome", "google-chrome-stable"):
-        found = shutil.which(name)
+        found = shutil.which(name, path=path)
         if found:
             return found
     return None

@@ -18,6 +18,19 @@ def _isolated_store(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytes
     monkeypatch.setenv("TRADE_DASHBOARD_DATA_DIR", str(tmp_path_factory.mktemp("store")))
 
 
+@pytest.fixture(autouse=True)
+def _fresh_caches():
+    """Streamlit's caches start empty: a test's data (e.g. a broken copy of data/) never leaks
+    into the next one through a cached frame or the tracker's cached per-pair setup."""
+    import streamlit as st
+
+    st.cache_data.clear()
+    st.cache_resource.clear()
+    yield
+    st.cache_data.clear()
+    st.cache_resource.clear()
+
+
 @pytest.fixture(scope="module")
 def _shared_server():
     """One local HTTP server per test module (stopping one costs 0.5 s: werkzeug's poll)."""

@@ -1,19 +1,16 @@
 """The Streamlit app through AppTest: renders, reacts to controls, shows data errors as messages."""
 
+import base64
+import json
+from urllib.parse import parse_qsl, urlsplit
+
+import numpy as np
 import pytest
-import streamlit as st
 from streamlit.testing.v1 import AppTest
 
 from tests.conftest import APP
 
 TIMEOUT = 30
-
-
-@pytest.fixture(autouse=True)
-def _fresh_caches():
-    st.cache_data.clear()
-    yield
-    st.cache_data.clear()
 
 
 def kpis(at: AppTest) -> dict[str, str]:
@@ -30,8 +27,13 @@ def test_tracker_renders_with_defaults():
     assert k["Required growth to 2030"] == "12.5%"
     assert k["Scenario reaches target"] == "2030"
     assert at.get("plotly_chart"), "the tracker chart is on the page"
-    assert at.download_button(key="download_tracker_csv").label.startswith("Download")
-    assert at.download_button(key="download_probability_csv")
+    # Download menus: their buttons exist only while a menu is open (slider moves send less).
+    assert not at.get("download_button"), "closed menus send no buttons"
+    at.session_state["download_tracker_menu"] = True
+    at.run()
+    keys = [b.key for b in at.get("download_button")]
+    assert keys == [f"download_tracker_{ext}" for ext in ("csv", "xlsx", "json", "png", "svg")]
+    assert at.download_button(key="download_tracker_csv").label == "CSV"
     assert any("Where the target comes from" in m.value for m in at.markdown)
 
 
@@ -128,3 +130,76 @@ def test_data_page_lists_sources():
     df = at.dataframe[0].value
     assert {"source_url", "published", "confidence"} <= set(df.columns)
     assert len(df) > 20
+
+
+def scenario_line(at: AppTest) -> list[float]:
+    """The tracker chart's scenario trace as sent (Plotly writes arrays as base64 ``bdata``)."""
+    spec = json.loads(at.get("plotly_chart")[0].proto.spec)
+    y = next(t for t in spec["data"] if t.get("name", "").startswith("Scenario"))["y"]
+    if isinstance(y, dict):
+        y = np.frombuffer(base64.b64decode(y["bdata"]), dtype=np.dtype(y["dtype"])).tolist()
+    return y
+
+
+def test_chart_drawn_before_the_controls_matches_a_fresh_page():
+    """After a move the tracker draws its chart from the session's values before redrawing the
+    controls. Whatever the order, the chart must be the one a fresh page with the same settings
+    draws: 5% a year by hand, then Kazakhstan's statistics (base 2024: $30.1 bn), then a 3x
+    target; each compared with a new session opened on the same link. The first visit, drawn
+    from the defaults, is compared with a link that states one of them. (Switching to Kazakhstan's
+    statistics, one year shorter, used to reset the target year to 2025: the slider's range
+    followed the basis. The fresh page keeps 2030, so this comparison catches that too.)"""
+    at = AppTest.from_file(str(APP), default_timeout=TIMEOUT).run()
+    # A first visit with nothing in the link draws the chart from the defaults, before the
+    # widgets; a link naming a setting takes the ordinary path. Same chart.
+    explicit = AppTest.from_file(str(APP), default_timeout=TIMEOUT)
+    explicit.query_params["multiple"] = "2.0"
+    explicit.run()
+    assert scenario_line(at) == pytest.approx(scenario_line(explicit), rel=1e-12)
+    assert kpis(at) == kpis(explicit)
+    steps = [
+        (lambda: at.slider(key="growth").set_value(5.0), {"preset": "Custom", "growth": "5.0"}),
+        (lambda: at.selectbox(key="basis").set_value("KAZ"),
+         {"basis": "Kazakhstan statistics (BNS)"}),
+        (lambda: at.slider(key="multiple").set_value(3.0), {"multiple": "3.0"}),
+    ]  # fmt: skip
+    params: dict[str, str] = {}
+    for move, changed in steps:
+        move()
+        at.run()
+        assert not at.exception
+        params |= changed
+        fresh = AppTest.from_file(str(APP), default_timeout=TIMEOUT)
+        for k, v in params.items():
+            fresh.query_params[k] = v
+        fresh.run()
+        assert not fresh.exception and not fresh.info, "the link's settings were all accepted"
+        assert scenario_line(at) == pytest.approx(scenario_line(fresh), rel=1e-12)
+        assert kpis(at) == kpis(fresh)
+    # 3 x $30.1 bn = $90.3 bn, still by 2030.
+    assert kpis(at)["Target (3× 2024)"] == "$90.3 bn"
+    assert "Required growth to 2030" in kpis(at)
+
+
+def test_share_link_reopens_the_same_view():
+    """The "Copy link" popover builds its link when opened; that link, opened in a new session,
+    gives the same KPIs: custom 7.5% a year to a 2.5x target by 2034 on Kazakhstan's figures."""
+    at = AppTest.from_file(str(APP), default_timeout=TIMEOUT).run()
+    assert not at.code, "the link is not built while the popover is closed"
+    at.selectbox(key="basis").set_value("KAZ").run()
+    at.slider(key="multiple").set_value(2.5).run()
+    at.slider(key="target_year").set_value(2034).run()
+    at.slider(key="growth").set_value(7.5).run()
+    at.session_state["share_link"] = True
+    at.run()
+    url = at.code[0].value
+    query = dict(parse_qsl(urlsplit(url).query))
+    assert query["multiple"] == "2.5" and query["target_year"] == "2034"
+    assert query["preset"] == "Custom" and query["growth"] == "7.5"
+    fresh = AppTest.from_file(str(APP), default_timeout=TIMEOUT)
+    for k, v in query.items():
+        fresh.query_params[k] = v
+    fresh.run()
+    assert not fresh.exception and not fresh.info
+    assert kpis(fresh) == kpis(at)
+    assert kpis(fresh)["Target (2.5× 2024)"] == "$75.2 bn"  # 2.5 x 30.1 = 75.25

@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 
 import pytest
-import streamlit as st
 from streamlit.testing.v1 import AppTest
 
 from dashboard.sources.comtrade import API_KEY_ENV, BASE_URL_ENV, PREVIEW_PATH
@@ -17,13 +16,6 @@ from tests.comtrade_fakes import load, pair_data_handler
 from tests.conftest import APP
 
 TIMEOUT = 60
-
-
-@pytest.fixture(autouse=True)
-def _fresh_caches():
-    st.cache_data.clear()
-    yield
-    st.cache_data.clear()
 
 
 def open_page(page: str, **session) -> AppTest:

@@ -1,7 +1,5 @@
 """Garbage in the URL never breaks a page: hypothesis-made query strings through AppTest."""
 
-import pytest
-import streamlit as st
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as hs
 from streamlit.testing.v1 import AppTest
@@ -19,11 +17,6 @@ VALUES = hs.one_of(
     hs.floats(allow_nan=True, allow_infinity=True).map(str),
 )  # fmt: skip
 PAGES = [None, "app_pages/mirror.py", "app_pages/targets.py", "app_pages/data_sources.py"]
-
-
-@pytest.fixture(autouse=True)
-def _fresh_caches():
-    st.cache_data.clear()
 
 
 @settings(

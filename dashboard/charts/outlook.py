@@ -5,7 +5,14 @@ from __future__ import annotations
 import pandas as pd
 import plotly.graph_objects as go
 
-from dashboard.charts.style import COLORS, add_lines, apply_layout, hline, vline
+from dashboard.charts.style import (
+    COLORS,
+    base_layout,
+    hline,
+    lines_layout,
+    unvalidated_figure,
+    vline,
+)
 
 
 def probability_figure(
@@ -20,22 +27,24 @@ def probability_figure(
     """P(value in year >= target) for each future year, with the 50% and 90% years marked.
 
     ``curve`` has columns year, probability (0..1). ``comparison`` (optional) is a second curve,
-    e.g. the bootstrap's, drawn dashed.
+    e.g. the bootstrap's, drawn dashed. Redrawn on every slider move, so it is built from plain
+    dicts with fixed margins (see :func:`~dashboard.charts.style.base_layout`).
     """
-    fig = go.Figure()
-    fig.add_trace(go.Scatter(
-        x=curve["year"].to_numpy(), y=(curve["probability"] * 100).to_numpy(),
-        mode="lines+markers", name=name,
-        line={"color": COLORS["scenario"], "width": 3}, marker={"size": 5},
-        hovertemplate="%{x}: %{y:.0f}%<extra></extra>",
-    ))  # fmt: skip
+    hover = "%{x}: %{y:.0f}%<extra></extra>"
+    data = [{
+        "type": "scatter", "x": curve["year"].to_numpy(),
+        "y": (curve["probability"] * 100).to_numpy(), "mode": "lines+markers", "name": name,
+        "line": {"color": COLORS["scenario"], "width": 3}, "marker": {"size": 5},
+        "hovertemplate": hover,
+    }]  # fmt: skip
     if comparison is not None and len(comparison):
-        fig.add_trace(go.Scatter(
-            x=comparison["year"].to_numpy(), y=(comparison["probability"] * 100).to_numpy(),
-            mode="lines",
-            name=comparison_name, line={"color": COLORS["observed"], "width": 2, "dash": "dash"},
-            hovertemplate="%{x}: %{y:.0f}%<extra></extra>",
-        ))  # fmt: skip
+        data.append({
+            "type": "scatter", "x": comparison["year"].to_numpy(),
+            "y": (comparison["probability"] * 100).to_numpy(), "mode": "lines",
+            "name": comparison_name,
+            "line": {"color": COLORS["observed"], "width": 2, "dash": "dash"},
+            "hovertemplate": hover,
+        })  # fmt: skip
     lines: list = []
     for level, year in ((50, year_50), (90, year_90)):
         lines.append(hline(level))
@@ -43,8 +52,9 @@ def probability_figure(
             lines.append(vline(year, f"{level}% by {year}", color=COLORS["target"], dash="solid",
                                width=2))  # fmt: skip
     lines.append(vline(target_year, f"target year {target_year}", position="bottom"))
-    add_lines(fig, lines)
-    apply_layout(fig, height=340)
-    fig.update_yaxes(title="chance, %", range=[0, 100], tickprefix="", ticksuffix="%",
-                     rangemode="normal")  # fmt: skip
-    return fig
+    layout = base_layout(height=340, fixed_margins=True) | lines_layout(lines)
+    layout["yaxis"] |= {
+        "title": {"text": "chance, %"}, "range": [0, 100], "tickprefix": "", "ticksuffix": "%",
+        "rangemode": "normal",
+    }  # fmt: skip
+    return unvalidated_figure(data, layout)

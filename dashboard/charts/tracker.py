@@ -8,7 +8,7 @@ import pandas as pd
 import plotly.graph_objects as go
 
 from dashboard.analysis.tracker import TrackerResult
-from dashboard.charts.style import BN, COLORS, add_lines, apply_layout, vline
+from dashboard.charts.style import BN, COLORS, base_layout, lines_layout, unvalidated_figure, vline
 from dashboard.formatting import format_pct
 
 
@@ -21,42 +21,31 @@ def tracker_figure(result: TrackerResult, fan: pd.DataFrame | None = None) -> go
     """Build the tracker chart.
 
     ``fan`` (optional) has columns year, p10, p25, p50, p75, p90 in US dollars; it is drawn as a
-    light p10–p90 band with a darker p25–p75 band around the scenario path.
+    light p10–p90 band with a darker p25–p75 band around the scenario path. Redrawn on every
+    slider move, so it is built from plain dicts with fixed margins (see
+    :func:`~dashboard.charts.style.base_layout`).
     """
     inputs = result.inputs
     x_end = _x_end(result)
-    fig = go.Figure()
+    data: list[dict] = []
 
     if fan is not None and len(fan):
         f = fan[fan["year"] <= x_end]
+        years = f["year"].to_numpy()
         for lo, hi, opacity, name in (
             ("p10", "p90", 0.18, "10–90% range"),
             ("p25", "p75", 0.35, "25–75% range"),
         ):
-            fig.add_trace(
-                go.Scatter(
-                    x=f["year"].to_numpy(),
-                    y=(f[hi] / BN).to_numpy(),
-                    mode="lines",
-                    line={"width": 0},
-                    hoverinfo="skip",
-                    showlegend=False,
-                    legendgroup=name,
-                )
+            edge = {"type": "scatter", "x": years, "mode": "lines", "line": {"width": 0},
+                    "legendgroup": name}  # fmt: skip
+            data.append(
+                edge | {"y": (f[hi] / BN).to_numpy(), "hoverinfo": "skip", "showlegend": False}
             )
-            fig.add_trace(
-                go.Scatter(
-                    x=f["year"].to_numpy(),
-                    y=(f[lo] / BN).to_numpy(),
-                    mode="lines",
-                    line={"width": 0},
-                    fill="tonexty",
-                    fillcolor=_rgba(COLORS["band"], opacity),
-                    name=name,
-                    legendgroup=name,
-                    hovertemplate=f"{name}: %{{y:.1f}} bn<extra></extra>",
-                )
-            )
+            data.append(edge | {
+                "y": (f[lo] / BN).to_numpy(), "fill": "tonexty",
+                "fillcolor": _rgba(COLORS["band"], opacity), "name": name,
+                "hovertemplate": f"{name}: %{{y:.1f}} bn<extra></extra>",
+            })  # fmt: skip
 
     obs = result.observations
     live = _is_live(obs)
@@ -77,59 +66,41 @@ def tracker_figure(result: TrackerResult, fan: pd.DataFrame | None = None) -> go
         ("diamond" if is_live else "circle") + ("-open" if c == "low" else "")
         for c, is_live in zip(obs["confidence"], live, strict=True)
     ]
-    fig.add_trace(
-        go.Scatter(
-            x=obs["year"].to_numpy(),
-            y=(obs["value_usd"] / BN).to_numpy(),
-            mode="markers",
-            name=f"Observed ({html.escape(result.basis_label)})",
-            marker={
-                "color": COLORS["observed"],
-                "size": 9,
-                "symbol": symbols,
-                "line": {"width": 2, "color": COLORS["observed"]},
-            },
-            hovertext=hover,
-            hoverinfo="text",
-        )
-    )
+    data.append({
+        "type": "scatter", "x": obs["year"].to_numpy(), "y": (obs["value_usd"] / BN).to_numpy(),
+        "mode": "markers", "name": f"Observed ({html.escape(result.basis_label)})",
+        "marker": {"color": COLORS["observed"], "size": 9, "symbol": symbols,
+                   "line": {"width": 2, "color": COLORS["observed"]}},
+        "hovertext": hover, "hoverinfo": "text",
+    })  # fmt: skip
 
     sc = result.scenario[result.scenario["year"] <= x_end]
-    fig.add_trace(
-        go.Scatter(
-            x=sc["year"].to_numpy(),
-            y=(sc["value_usd"] / BN).to_numpy(),
-            mode="lines",
-            name=f"Scenario: {format_pct(result.growth)} a year",
-            line={"color": COLORS["scenario"], "width": 3},
-            hovertemplate="%{x}: $%{y:.1f} bn (scenario)<extra></extra>",
-        )
-    )
-    fig.add_trace(
-        go.Scatter(
-            x=result.required["year"].to_numpy(),
-            y=(result.required["value_usd"] / BN).to_numpy(),
-            mode="lines",
-            name=f"Required: {format_pct(result.required_cagr)} a year",
-            line={"color": COLORS["required"], "width": 2, "dash": "dash"},
-            hovertemplate="%{x}: $%{y:.1f} bn (required)<extra></extra>",
-        )
-    )
+    data.append({
+        "type": "scatter", "x": sc["year"].to_numpy(), "y": (sc["value_usd"] / BN).to_numpy(),
+        "mode": "lines", "name": f"Scenario: {format_pct(result.growth)} a year",
+        "line": {"color": COLORS["scenario"], "width": 3},
+        "hovertemplate": "%{x}: $%{y:.1f} bn (scenario)<extra></extra>",
+    })  # fmt: skip
+    data.append({
+        "type": "scatter", "x": result.required["year"].to_numpy(),
+        "y": (result.required["value_usd"] / BN).to_numpy(), "mode": "lines",
+        "name": f"Required: {format_pct(result.required_cagr)} a year",
+        "line": {"color": COLORS["required"], "width": 2, "dash": "dash"},
+        "hovertemplate": "%{x}: $%{y:.1f} bn (required)<extra></extra>",
+    })  # fmt: skip
     first_year = int(obs["year"].min())
-    fig.add_trace(
-        go.Scatter(
-            x=[first_year, x_end],
-            y=[result.target_value / BN] * 2,
-            mode="lines",
-            name=f"Target: ${result.target_value / BN:,.1f} bn",
-            line={"color": COLORS["target"], "width": 2, "dash": "dot"},
-            hovertemplate=f"Target ${result.target_value / BN:,.1f} bn<extra></extra>",
-        )
+    target_bn = result.target_value / BN
+    data.append({
+        "type": "scatter", "x": [first_year, x_end], "y": [target_bn, target_bn],
+        "mode": "lines", "name": f"Target: ${target_bn:,.1f} bn",
+        "line": {"color": COLORS["target"], "width": 2, "dash": "dot"},
+        "hovertemplate": f"Target ${target_bn:,.1f} bn<extra></extra>",
+    })  # fmt: skip
+    layout = base_layout(fixed_margins=True) | lines_layout(
+        [vline(inputs.target_year, f"target year {inputs.target_year}")]
     )
-    add_lines(fig, [vline(inputs.target_year, f"target year {inputs.target_year}")])
-    apply_layout(fig)
-    fig.update_xaxes(range=[first_year - 1, x_end + 0.5])
-    return fig
+    layout["xaxis"]["range"] = [first_year - 1, x_end + 0.5]
+    return unvalidated_figure(data, layout)
 
 
 def chart_data(result: TrackerResult, fan: pd.DataFrame | None = None) -> pd.DataFrame:

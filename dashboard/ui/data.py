@@ -36,7 +36,7 @@ def store() -> LocalStore:
     return LocalStore(resolve_data_dir())
 
 
-def _data_key() -> tuple[str, str, int]:
+def data_version() -> tuple[str, str, int]:
     """What the merged observations depend on: source preference, store location and version.
 
     Cached helpers take these plain values instead of the frames, so a cache lookup costs a
@@ -48,7 +48,7 @@ def _data_key() -> tuple[str, str, int]:
 
 
 def _observations() -> pd.DataFrame:
-    return _merged(*_data_key())
+    return _merged(*data_version())
 
 
 @st.cache_data(ttl=CACHE_TTL, max_entries=4, show_spinner=False)
@@ -89,7 +89,7 @@ def targets() -> pd.DataFrame:
 
 
 def _pair_labels() -> dict[str, str]:
-    return _labels_for(*_data_key())
+    return _labels_for(*data_version())
 
 
 @st.cache_data(ttl=CACHE_TTL, max_entries=8, show_spinner=False)
@@ -100,7 +100,7 @@ def _labels_for(prefer: str, store_dir: str, store_stamp: int) -> dict[str, str]
 
 def target_origin(pair_code: str, reporter: str, base_year: int) -> str:
     """The "where the target comes from" text for the tracker (cached)."""
-    return _origin(*_data_key(), pair_code, reporter, base_year)
+    return _origin(*data_version(), pair_code, reporter, base_year)
 
 
 @st.cache_data(ttl=CACHE_TTL, max_entries=256, show_spinner=False)

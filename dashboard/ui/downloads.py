@@ -1,4 +1,8 @@
-"""Download buttons for a chart's data: CSV, Excel and JSON, built only when clicked.
+"""A "Download" menu for a chart's data: CSV, Excel and JSON (and the chart as PNG/SVG).
+
+The menu's buttons exist only while it is open (a lazy popover), and each file is built only
+when its button is clicked, so the slider moves that rerun a page send one small element per
+chart instead of five buttons.
 
 Every file goes through :mod:`dashboard.exports`, which guards text cells against spreadsheet
 formula injection and adds the parameters and sources (an About sheet in Excel, a header object
@@ -29,13 +33,13 @@ def download_buttons(
     parameters: Mapping[str, Any] | None = None,
     figure: go.Figure | None = None,
 ) -> None:
-    """CSV, XLSX and JSON buttons in one row; ``name`` is the file name without extension.
+    """A "Download {label}" menu with CSV, XLSX and JSON buttons; ``name`` is the file name
+    without extension. The menu's key is ``{key}_menu``, its buttons' ``{key}_{ext}``.
 
     With ``figure``, PNG and SVG buttons follow, rendered on the server by Kaleido and Chromium
     (disabled, with the reason, on a server without Chromium).
 
-    ``make_table`` runs only when a button is clicked (in Streamlit's download thread), so
-    building files costs nothing on the reruns that slider moves trigger.
+    ``make_table`` runs only when a button is clicked (in Streamlit's download thread).
     """
     params = dict(parameters or {})
 
@@ -48,12 +52,16 @@ def download_buttons(
         return to_json_bytes(table, parameters=params, sources=sources_table(table))
 
     formats = (
-        ("csv", f"Download {label} (CSV)", lambda: to_csv_bytes(make_table()), "text/csv",
+        ("csv", "CSV", lambda: to_csv_bytes(make_table()), "text/csv",
          ":material/download:"),
         ("xlsx", "Excel", xlsx, XLSX_MIME, ":material/table_view:"),
         ("json", "JSON", json_, "application/json", ":material/data_object:"),
     )  # fmt: skip
-    with st.container(horizontal=True, key=f"{key}_row"):
+    with st.popover(
+        f"Download {label}", icon=":material/download:", key=f"{key}_menu", on_change="rerun"
+    ) as menu:
+        if not menu.open:
+            return
         for ext, text, build, mime, icon in formats:
             st.download_button(
                 text,

@@ -46,14 +46,25 @@ def check_url(
 
 
 def share_link(
-    values: Mapping[str, object], specs: Mapping[str, ParamSpec], page_path: str = ""
+    values: Mapping[str, object],
+    specs: Mapping[str, ParamSpec],
+    page_path: str = "",
+    key: str = "share_link",
 ) -> None:
-    """A popover with the link to this exact view, in a code box with a copy button."""
-    query = urlencode(encode_params(values, specs), doseq=True)
-    base = st.context.url or "http://localhost:8501/"
-    parts = urlsplit(base)
-    path = "/" + page_path.strip("/") if page_path else parts.path
-    url = urlunsplit((parts.scheme, parts.netloc, path, query, ""))
-    with st.popover("Copy link to this view", icon=":material/link:"):
+    """A popover with the link to this exact view, in a code box with a copy button.
+
+    The link is built only while the popover is open (it reruns when opened), so the reruns
+    that slider moves trigger do not rebuild and resend it.
+    """
+    with st.popover(
+        "Copy link to this view", icon=":material/link:", key=key, on_change="rerun"
+    ) as menu:
+        if not menu.open:
+            return
+        query = urlencode(encode_params(values, specs), doseq=True)
+        base = st.context.url or "http://localhost:8501/"
+        parts = urlsplit(base)
+        path = "/" + page_path.strip("/") if page_path else parts.path
+        url = urlunsplit((parts.scheme, parts.netloc, path, query, ""))
         st.caption("Anyone opening this link sees the same scenario. Copy it with the icon.")
         st.code(url, language=None, wrap_lines=True)

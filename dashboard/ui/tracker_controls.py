@@ -7,8 +7,6 @@ link restores the view, including a hand-set growth rate.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 import streamlit as st
 
 from dashboard.analysis.growth import HORIZON_YEAR
@@ -55,15 +53,11 @@ def _switch_to_custom() -> None:
     st.session_state["preset"] = "custom"
 
 
-@dataclass(frozen=True)
-class GrowthChoice:
-    rate: float  # exact rate used (a fraction)
-    preset: str
-    label: str
+def growth_controls(presets: dict[str, Preset], col_preset, col_slider) -> tuple[str, float]:
+    """The preset selector and the growth slider; returns (preset, slider value in percent).
 
-
-def growth_controls(presets: dict[str, Preset], col_preset, col_slider) -> GrowthChoice:
-    """The preset selector and the growth slider; returns the growth to use."""
+    :func:`dashboard.analysis.tracker_setup.resolve` turns them into the growth to use.
+    """
     # A shared link that sets growth but no preset means a hand-set rate.
     if "growth_seen" not in st.session_state:
         st.session_state["growth_seen"] = True
@@ -102,14 +96,11 @@ def growth_controls(presets: dict[str, Preset], col_preset, col_slider) -> Growt
         on_change=_switch_to_custom,
         help="Moving this slider switches the scenario to Custom.",
     )
-    if preset == "custom":
-        return GrowthChoice(pct / 100, preset, "Custom: set by hand")
-    # Presets use their exact rate, so the page matches `trade-dashboard scenario` to the digit.
-    return GrowthChoice(presets[preset].growth, preset, presets[preset].label)
+    return preset, pct
 
 
-def volatility_control(estimate_pct: float | None, container) -> float | None:
-    """Volatility in percent set by hand, or None to use the estimate."""
+def volatility_control(estimate_pct: float | None, container) -> tuple[bool, float]:
+    """(set by hand?, the slider's volatility in percent); by default the estimate is used."""
     manual = container.toggle(
         "Set volatility by hand",
         key="vol_manual",
@@ -133,11 +124,11 @@ def volatility_control(estimate_pct: float | None, container) -> float | None:
         help="How much growth swings from year to year. 20% means a typical year lands within "
         "about ±20% of the trend.",
     )
-    return pct / 100 if manual else None
+    return manual, pct
 
 
-def shock_controls(first_year: int, last_year: int, col_year, col_size) -> tuple[int | None, float]:
-    """One-year shock: (year or None, size as a fraction). Size 0 means no shock."""
+def shock_controls(first_year: int, last_year: int, col_year, col_size) -> tuple[int, float]:
+    """One-year shock: (year, size in percent). Size 0 means no shock."""
     default_year = min(last_year, first_year + 1)
     year = col_year.slider(
         "Shock year", first_year, last_year, default_year, key="shock_year", bind="query-params"
@@ -155,7 +146,7 @@ def shock_controls(first_year: int, last_year: int, col_year, col_size) -> tuple
         help="A one-year fall (or jump) in the level of trade, after which growth resumes. "
         "From 2013 to 2015–16 this pair's trade fell by about half with commodity prices.",
     )
-    return (int(year), size / 100) if size != 0 else (None, 0.0)
+    return int(year), size
 
 
 def url_specs(

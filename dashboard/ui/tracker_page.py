@@ -4,14 +4,23 @@ A slider move reruns only this fragment, not the entry point and its navigation,
 lives in a module (imported once) rather than in the page file (compiled on every run).
 """
 
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import pandas as pd
+import plotly.graph_objects as go
 import streamlit as st
+from streamlit.delta_generator import DeltaGenerator
 
 from dashboard.analysis.growth import HORIZON_YEAR, recent_cagr
-from dashboard.analysis.outlook import METHOD_LABELS, assess
+from dashboard.analysis.outlook import METHOD_LABELS, Outlook, assess
 from dashboard.analysis.presets import scenario_presets
 from dashboard.analysis.series import bases_for, basis_series
-from dashboard.analysis.tracker import ScenarioError, TrackerInputs, track
-from dashboard.analysis.uncertainty import estimate_volatility
+from dashboard.analysis.tracker import ScenarioError, TrackerResult, track
+from dashboard.analysis.tracker_setup import Controls, Scenario, resolve
+from dashboard.analysis.uncertainty import VolatilityEstimate, estimate_volatility
 from dashboard.charts.outlook import probability_figure
 from dashboard.charts.tracker import tracker_figure
 from dashboard.exports import export_filename
@@ -25,10 +34,9 @@ from dashboard.scenario_output import (
 )
 from dashboard.summaries import probability_summary, to_markdown, tracker_summary
 from dashboard.textsafe import plain_label
-from dashboard.ui.data import observations, pair_spec, target_origin, uploaded_for
+from dashboard.ui.data import data_version, observations, pair_spec, target_origin, uploaded_for
 from dashboard.ui.downloads import download_buttons
 from dashboard.ui.links import check_url, share_link
-from dashboard.ui.texts import METHOD_EXPLAINER
 from dashboard.ui.tracker_controls import (
     PRESET_LABELS,
     growth_controls,
@@ -37,19 +45,223 @@ from dashboard.ui.tracker_controls import (
     url_specs,
     volatility_control,
 )
-from dashboard.upload import tracker_rows
+from dashboard.upload import UploadedSeries, tracker_rows
 
 DEFAULT_BASE_YEAR = 2024
 DEFAULT_TARGET_YEAR = 2030
+DEFAULT_MULTIPLE = 2.0
+#: (context, Controls) as the widgets returned them in the last run; see ``tracker_view``.
+CONTROLS_SEEN = "_tracker_controls_seen"
+
+
+@dataclass(frozen=True)
+class _Basis:
+    """The chosen statistics: rows to track, the series, its years and volatility estimate."""
+
+    reporter: str
+    obs: pd.DataFrame
+    series: pd.Series
+    years: list[int]
+    estimate: VolatilityEstimate
+
+
+def _basis(obs: pd.DataFrame, pair: Pair, code: str, upload: UploadedSeries | None) -> _Basis:
+    if code == "upload" and upload is not None:
+        reporter = upload.reporter if upload.reporter in (pair.a, pair.b) else pair.a
+        obs = tracker_rows(upload, reporter, pair.other(reporter))
+    else:
+        reporter = code
+    series = basis_series(obs, reporter, pair.other(reporter))
+    return _Basis(
+        reporter, obs, series, [int(y) for y in series.index], estimate_volatility(series)
+    )
+
+
+@dataclass(frozen=True)
+class _PairSetup:
+    """What the tracker needs of one pair's observations before any control is read."""
+
+    bases: tuple[str, ...]  # reporters with totals for the pair, the pair's first country first
+    all_years: tuple[int, ...]  # years with any total-trade figure (for the URL's base year)
+    by_basis: dict[str, _Basis]
+
+
+# Shared by every session and never mutated: a slider move reuses it instead of selecting rows
+# out of the observation table again (pandas selections were a fifth of a rerun's time).
+@st.cache_resource(ttl="1h", max_entries=64, show_spinner=False)
+def _pair_setup(version: tuple[str, str, int], pair_code: str) -> _PairSetup:
+    obs = observations()
+    pair = Pair.parse(pair_code)
+    bases = tuple(bases_for(obs, pair))
+    all_years = tuple(sorted({int(y) for y in obs.loc[obs["flow"] == "total", "year"]}))
+    return _PairSetup(bases, all_years, {code: _basis(obs, pair, code, None) for code in bases})
+
+
+def _outlook(basis: _Basis, scenario: Scenario) -> tuple[TrackerResult, Outlook]:
+    """Track and assess ``scenario``; ScenarioError with a one-line reason if it cannot be."""
+    result = track(basis.obs, scenario.inputs)
+    outlook = assess(
+        result,
+        volatility=scenario.volatility,
+        method=scenario.method,
+        compare=scenario.compare,
+        estimate=basis.estimate,
+    )
+    return result, outlook
+
+
+def _chart(result: TrackerResult, outlook: Outlook) -> go.Figure:
+    fig = tracker_figure(result, fan=outlook.projection.fan)
+    st.plotly_chart(fig, key="tracker_chart", config={"displaylogo": False})
+    return fig
+
+
+def _default_base_year(years: list[int]) -> int:
+    return DEFAULT_BASE_YEAR if DEFAULT_BASE_YEAR in years else years[-1]
+
+
+def _default_controls(
+    bases: list[str], basis_for: Callable[[str], _Basis], first_target_year: int
+) -> Controls:
+    """What the controls hold on a first visit with nothing in the link: the widgets' defaults.
+
+    ``growth`` and ``volatility`` are placeholders: with a preset and the estimated volatility
+    (the defaults) the scenario does not read them.
+    """
+    b = basis_for(bases[0])
+    return Controls(
+        basis=bases[0],
+        base_year=_default_base_year(b.years),
+        multiple=DEFAULT_MULTIPLE,
+        target_year=max(DEFAULT_TARGET_YEAR, first_target_year),
+        preset="recent",
+        growth=0.0,
+        vol_manual=b.estimate.sigma is None,
+        volatility=20.0,
+        method="closed",
+        compare=False,
+        shock_year=min(HORIZON_YEAR, first_target_year + 1),
+        shock_size=0.0,
+    )
+
+
+def _known_controls(context: tuple, defaults: Controls) -> Controls | None:
+    """The controls' values before the widgets are drawn, when they are known for sure.
+
+    After a move the session holds every control's new value. On a first visit with no setting
+    in the link or the session they are the defaults. Otherwise (a shared link, the targets page
+    opening a target) only the widgets know, and None sends the page down the ordinary path.
+    """
+    keys = Controls.widget_keys()
+    seen = st.session_state.get(CONTROLS_SEEN)
+    if seen is not None and seen[0] == context:
+        if all(k in st.session_state for k in keys):
+            return Controls(**{k: st.session_state[k] for k in keys})
+        return None
+    if seen is None and not any(k in st.query_params or k in st.session_state for k in keys):
+        return defaults
+    return None
+
+
+def _control_widgets(
+    pair: Pair,
+    bases: list[str],
+    basis_name: Callable[[str], str],
+    basis_for: Callable[[str], _Basis],
+    first_target_year: int,
+) -> tuple[Controls, DeltaGenerator]:
+    """Draw the tracker's controls; return their values and a slot for the "growth used" note.
+
+    The year sliders start at ``first_target_year`` whatever the basis: a slider whose range
+    changes is a new widget to Streamlit and would fall back to its minimum, so switching to
+    statistics one year shorter used to reset the target year to next year.
+    """
+    c1, c2, c3 = st.columns(3)
+    basis = c1.selectbox(
+        "Statistics basis",
+        bases,
+        key="basis",
+        format_func=basis_name,
+        bind="query-params",
+        help="Whose statistics: the two countries' customs report different totals.",
+    )
+    b = basis_for(basis)
+    years = b.years
+    if len(years) < 2:
+        st.warning(
+            f"{basis_label(b.reporter)} has only one figure for {pair.label}: a trend needs two.",
+            icon=":material/warning:",
+        )
+        st.stop()
+    base_default = _default_base_year(years)
+    base_year = c2.selectbox(
+        "Base year",
+        years,
+        **unless_set("base_year", index=years.index(base_default)),
+        key="base_year",
+        bind="query-params",
+        help="The target is the base year's value times the multiple.",
+    )
+    multiple = c3.slider(
+        "Multiple of the base year",
+        1.0,
+        10.0,
+        step=0.1,
+        **unless_set("multiple", value=DEFAULT_MULTIPLE),
+        key="multiple",
+        bind="query-params",
+        format="%.1f×",
+        help="2.0 = doubling, the pledge of July 2024.",
+    )
+    target_year = c1.slider(
+        "Target year (assumption)",
+        first_target_year,
+        HORIZON_YEAR,
+        **unless_set("target_year", value=max(DEFAULT_TARGET_YEAR, first_target_year)),
+        key="target_year",
+        bind="query-params",
+        help="No official year was given for doubling; 2030 is this dashboard's assumption.",
+    )
+    presets = scenario_presets(b.series, float(b.series[base_year]) * multiple, target_year)
+    preset, growth = growth_controls(presets, c2, c3)
+    growth_note = c1.empty()
+
+    with st.expander("Uncertainty and shocks", icon=":material/tune:"):
+        u1, u2, u3 = st.columns(3)
+        sigma = b.estimate.sigma
+        vol_manual, volatility = volatility_control(None if sigma is None else sigma * 100, u1)
+        method = u2.radio(
+            "Method",
+            list(METHOD_LABELS),
+            key="method",
+            format_func=METHOD_LABELS.__getitem__,
+            bind="query-params",
+            help="The bootstrap resamples the history's own swings instead of assuming a "
+            "normal distribution.",
+        )
+        compare = u2.toggle("Show both methods", key="compare", bind="query-params")
+        shock_year, shock_size = shock_controls(first_target_year, HORIZON_YEAR, u3, u3)
+    controls = Controls(
+        basis, base_year, multiple, target_year, preset, growth, vol_manual, volatility, method,
+        compare, shock_year, shock_size,
+    )  # fmt: skip
+    return controls, growth_note
 
 
 @st.fragment
 def tracker_view(pair: Pair) -> None:
-    """Everything below the tracker's title, for ``pair``."""
-    obs = observations()
+    """Everything below the tracker's title, for ``pair``.
 
+    After a slider move, the chart is what the user waits for, so it is sent first: the session
+    already holds every control's new value, and the chart is computed from those before the
+    controls (laid out above it) are redrawn. The widgets' own values are then resolved the same
+    way and must give the same scenario; if they do not (a value a widget corrects), the chart is
+    redrawn by a rerun that takes the ordinary path: widgets first, then the chart.
+    """
+    obs = observations()
+    setup = _pair_setup(data_version(), pair.code)
     upload = uploaded_for(pair)
-    bases = bases_for(obs, pair) + (["upload"] if upload is not None else [])
+    bases = list(setup.bases) + (["upload"] if upload is not None else [])
     if not bases:
         st.info(
             f"There are no total-trade figures for {pair.label} yet, so nothing can be projected. "
@@ -61,130 +273,95 @@ def tracker_view(pair: Pair) -> None:
     def basis_name(code: str) -> str:
         return f"Your data: {plain_label(upload.label)}" if code == "upload" else basis_label(code)
 
-    all_years = sorted({int(y) for y in obs.loc[obs["flow"] == "total", "year"]})
+    all_years = list(setup.all_years)
+
+    memo: dict[str, _Basis] = dict(setup.by_basis)
+
+    def basis_for(code: str) -> _Basis:
+        if code not in memo:  # an uploaded series (the session's own)
+            memo[code] = _basis(obs, pair, code, upload)
+        return memo[code]
+
+    # After the latest figure of every basis: the year sliders keep one range for the pair.
+    first_target_year = max(basis_for(code).years[-1] for code in bases) + 1
 
     def first_run_specs() -> dict:
         # Defaults the notices name: the default basis's recent trend and volatility estimate.
-        default = (
-            basis_series(obs, bases[0], pair.other(bases[0])) if bases[0] != "upload" else None
-        )
+        default = basis_for(bases[0])
         defaults = {}
-        if default is not None and len(default) >= 2:
-            est = estimate_volatility(default)
+        if len(default.series) >= 2:
             defaults = {
-                "growth_default": recent_cagr(default).rate * 100,
-                "volatility_default": (est.sigma or 0.2) * 100,
+                "growth_default": recent_cagr(default.series).rate * 100,
+                "volatility_default": (default.estimate.sigma or 0.2) * 100,
             }
         return url_specs(
-            [basis_name(b) for b in bases], all_years or [DEFAULT_BASE_YEAR],
-            min(all_years[-1] + 1, DEFAULT_TARGET_YEAR) if all_years else DEFAULT_TARGET_YEAR,
-            DEFAULT_TARGET_YEAR, **defaults,
+            [basis_name(b) for b in bases], all_years or [DEFAULT_BASE_YEAR], first_target_year,
+            max(DEFAULT_TARGET_YEAR, first_target_year), **defaults,
         )  # fmt: skip
 
     check_url("tracker", first_run_specs)
 
-    with st.container(border=True):
-        c1, c2, c3 = st.columns(3)
-        basis = c1.selectbox(
-            "Statistics basis",
-            bases,
-            key="basis",
-            format_func=basis_name,
-            bind="query-params",
-            help="Whose statistics: the two countries' customs report different totals.",
+    def scenario_for(controls: Controls) -> Scenario:
+        b = basis_for(controls.basis)
+        name = basis_name(controls.basis) if controls.basis == "upload" else None
+        return resolve(pair, b.reporter, b.series, controls, basis_name=name)
+
+    # Laid out top to bottom; filled in the order the user needs them.
+    controls_box = st.container(border=True)
+    kpi_area = st.container()
+    note_area = st.container()
+
+    context = (pair.code, tuple(bases), data_version(), id(upload))
+    early = None
+    known = _known_controls(context, _default_controls(bases, basis_for, first_target_year))
+    if known is not None:
+        try:
+            scenario = scenario_for(known)
+            early = (scenario, *_outlook(basis_for(known.basis), scenario))
+        except (ScenarioError, KeyError, ValueError, TypeError):
+            early = None  # the ordinary path below says what is wrong
+    if early is not None:
+        tracker_fig = _chart(early[1], early[2])
+
+    with controls_box:
+        controls, growth_note = _control_widgets(
+            pair, bases, basis_name, basis_for, first_target_year
         )
-        if basis == "upload":
-            reporter = upload.reporter if upload.reporter in (pair.a, pair.b) else pair.a
-            obs = tracker_rows(upload, reporter, pair.other(reporter))
-        else:
-            reporter = basis
-        series = basis_series(obs, reporter, pair.other(reporter))
-        years = [int(y) for y in series.index]
-        if len(years) < 2:
-            st.warning(
-                f"{basis_label(reporter)} has only one figure for {pair.label}: a trend needs two.",
-                icon=":material/warning:",
-            )
+    st.session_state[CONTROLS_SEEN] = (context, controls)
+    basis = controls.basis
+    b = basis_for(basis)
+    scenario = scenario_for(controls)
+    growth = scenario.growth
+    growth_note.caption(f"Growth used: **{format_pct(growth.rate)}** a year. {growth.label}.")
+
+    if early is not None and early[0] != scenario:
+        # A widget corrected a value the session held: draw again, widgets first this time.
+        st.session_state[CONTROLS_SEEN] = None
+        st.rerun()
+    if early is None:
+        try:
+            result, outlook = _outlook(b, scenario)
+        except ScenarioError as exc:
+            st.warning(str(exc), icon=":material/warning:")
             st.stop()
-        base_default = DEFAULT_BASE_YEAR if DEFAULT_BASE_YEAR in years else years[-1]
-        base_year = c2.selectbox(
-            "Base year",
-            years,
-            **unless_set("base_year", index=years.index(base_default)),
-            key="base_year",
-            bind="query-params",
-            help="The target is the base year's value times the multiple.",
-        )
-        multiple = c3.slider(
-            "Multiple of the base year",
-            1.0,
-            10.0,
-            step=0.1,
-            **unless_set("multiple", value=2.0),
-            key="multiple",
-            bind="query-params",
-            format="%.1f×",
-            help="2.0 = doubling, the pledge of July 2024.",
-        )
-        latest_year = years[-1]
-        target_year = c1.slider(
-            "Target year (assumption)",
-            latest_year + 1,
-            HORIZON_YEAR,
-            **unless_set("target_year", value=max(DEFAULT_TARGET_YEAR, latest_year + 1)),
-            key="target_year",
-            bind="query-params",
-            help="No official year was given for doubling; 2030 is this dashboard's assumption.",
-        )
-        presets = scenario_presets(series, float(series[base_year]) * multiple, target_year)
-        growth = growth_controls(presets, c2, c3)
-        c1.caption(f"Growth used: **{format_pct(growth.rate)}** a year. {growth.label}.")
-
-        with st.expander("Uncertainty and shocks", icon=":material/tune:"):
-            u1, u2, u3 = st.columns(3)
-            estimate = estimate_volatility(series)
-            volatility = volatility_control(
-                None if estimate.sigma is None else estimate.sigma * 100, u1
-            )
-            method = u2.radio(
-                "Method",
-                list(METHOD_LABELS),
-                key="method",
-                format_func=METHOD_LABELS.__getitem__,
-                bind="query-params",
-                help="The bootstrap resamples the history's own swings instead of assuming a "
-                "normal distribution.",
-            )
-            compare = u2.toggle("Show both methods", key="compare", bind="query-params")
-            shock_year, shock_size = shock_controls(latest_year + 1, HORIZON_YEAR, u3, u3)
-
-    inputs = TrackerInputs(
-        pair, reporter, base_year, multiple, target_year, growth.rate, shock_year, shock_size,
-        basis_name=basis_name(basis) if basis == "upload" else None,
-    )  # fmt: skip
-    try:
-        result = track(obs, inputs)
-        outlook = assess(
-            result, volatility=volatility, method=method, compare=compare, estimate=estimate
-        )
-    except ScenarioError as exc:
-        st.warning(str(exc), icon=":material/warning:")
-        st.stop()
+        tracker_fig = _chart(result, outlook)
+    else:
+        result, outlook = early[1], early[2]
+    reporter = b.reporter
+    inputs = scenario.inputs
+    base_year, multiple, target_year = inputs.base_year, inputs.multiple, inputs.target_year
+    volatility, method, compare = scenario.volatility, scenario.method, scenario.compare
+    shock_year, shock_size = inputs.shock_year, inputs.shock_size
     proj = outlook.projection
 
-    # The chart is built and sent before the KPIs (they fill this placeholder afterwards), so
-    # after a slider move the browser can redraw it while the KPIs are still on their way.
-    kpi_area = st.container()
     if outlook.volatility_source == "fallback":
-        st.warning(
-            f"Too little history to estimate volatility ({outlook.estimate.reason}); the band uses "
-            f"an assumed {format_pct(outlook.volatility)}. Set it by hand under "
-            "*Uncertainty and shocks*.",
-            icon=":material/warning:",
-        )
-
-    tracker_fig = tracker_figure(result, fan=proj.fan)
-    st.plotly_chart(tracker_fig, key="tracker_chart", config={"displaylogo": False})
+        with note_area:
+            st.warning(
+                f"Too little history to estimate volatility ({outlook.estimate.reason}); the band "
+                f"uses an assumed {format_pct(outlook.volatility)}. Set it by hand under "
+                "*Uncertainty and shocks*.",
+                icon=":material/warning:",
+            )
     with kpi_area:
         with st.container(horizontal=True):
             st.metric(
@@ -297,10 +474,7 @@ def tracker_view(pair: Pair) -> None:
             "compare": compare,
             **({"shock_year": shock_year, "shock_size": shock_size * 100} if shock_year else {}),
         },
-        {**url_specs([basis_name(b) for b in bases], all_years, latest_year + 1,
-                     max(DEFAULT_TARGET_YEAR, latest_year + 1)),
+        {**url_specs([basis_name(b) for b in bases], all_years, first_target_year,
+                     max(DEFAULT_TARGET_YEAR, first_target_year)),
          "pair": pair_spec()},
     )  # fmt: skip
-
-    with st.expander("How this is computed", icon=":material/functions:"):
-        st.markdown(METHOD_EXPLAINER)

@@ -6,6 +6,7 @@ the journeys use (sliders by keyboard, selectboxes by option label).
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 from playwright.sync_api import Locator, Page, expect
@@ -136,3 +137,21 @@ def choose_option(page: Page, key: str, label: str) -> None:
     by_key(page, key).locator("input").click()
     page.get_by_role("option", name=label, exact=True).click()
     wait_for_app_run(page)
+
+
+def download(page: Page, key: str, folder: Path) -> Path:
+    """Click download button ``key`` (e.g. ``download_tracker_csv``) and save the file.
+
+    The buttons live in a "Download ..." menu whose content is built when it opens (a rerun),
+    so the menu ``<prefix>_menu`` is opened first unless it already is.
+    """
+    button = by_key(page, key).locator("button")
+    if not button.is_visible():
+        by_key(page, key.rsplit("_", 1)[0] + "_menu").locator("button").first.click()
+        wait_for_app_run(page)
+        expect(button).to_be_visible()
+    with page.expect_download() as info:
+        button.click()
+    path = folder / info.value.suggested_filename
+    info.value.save_as(path)
+    return path

@@ -10,7 +10,6 @@ hence a fresh Streamlit session.
 from __future__ import annotations
 
 import re
-from pathlib import Path
 from urllib.parse import urlsplit
 
 import pandas as pd
@@ -22,6 +21,7 @@ from tests.e2e.helpers import (
     chart_trace,
     chart_traces,
     choose_option,
+    download,
     expect_no_exception,
     kpis,
     metric_value,
@@ -64,14 +64,6 @@ def open_uncertainty(page: Page) -> None:
         "summary"
     ).click()
     expect(by_key(page, "shock_size").get_by_role("slider")).to_be_visible()
-
-
-def download(page: Page, key: str, folder: Path) -> Path:
-    with page.expect_download() as info:
-        by_key(page, key).locator("button").click()
-    path = folder / info.value.suggested_filename
-    info.value.save_as(path)
-    return path
 
 
 def band_width(page: Page, year: int) -> float:

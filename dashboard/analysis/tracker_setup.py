@@ -1,0 +1,100 @@
+"""From the tracker's control values to the scenario they ask for, without Streamlit.
+
+The page reads its controls in one of two ways. On a slider move the session already holds every
+control's new value, so the page resolves the scenario and sends the chart *before* it redraws
+the controls (the chart is what the user waits for). On a first visit the values come from the
+widgets themselves (the URL, the defaults). Both go through :func:`resolve`, and the page checks
+that the two agree, so the early chart can never show a scenario the controls do not.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, fields
+
+import pandas as pd
+
+from dashboard.analysis.presets import scenario_presets
+from dashboard.analysis.tracker import TrackerInputs
+from dashboard.model import Pair
+
+
+@dataclass(frozen=True)
+class Controls:
+    """The tracker's controls as its widgets hold them. Field names are the widgets' keys;
+    percentages are as shown on the sliders (12.5 means 12.5%)."""
+
+    basis: str  # reporter code, or "upload"
+    base_year: int
+    multiple: float
+    target_year: int
+    preset: str  # "recent", "long_run", "required" or "custom"
+    growth: float  # the growth slider (used when preset is "custom")
+    vol_manual: bool
+    volatility: float  # the volatility slider (used when vol_manual)
+    method: str  # "closed" or "bootstrap"
+    compare: bool
+    shock_year: int
+    shock_size: float  # 0 means no shock
+
+    @classmethod
+    def widget_keys(cls) -> tuple[str, ...]:
+        return tuple(f.name for f in fields(cls))
+
+
+@dataclass(frozen=True)
+class GrowthChoice:
+    rate: float  # exact rate used (a fraction)
+    preset: str
+    label: str
+
+
+@dataclass(frozen=True)
+class Scenario:
+    """What the controls ask for: tracker inputs, the growth used and its label, volatility
+    (None: estimate it from the history), method and whether to compare both methods."""
+
+    inputs: TrackerInputs
+    growth: GrowthChoice
+    volatility: float | None
+    method: str
+    compare: bool
+
+
+def resolve(
+    pair: Pair,
+    reporter: str,
+    series: pd.Series,
+    controls: Controls,
+    basis_name: str | None = None,
+) -> Scenario:
+    """The scenario ``controls`` describe, for ``series`` (US dollars by year) of ``reporter``.
+
+    A preset uses its exact rate (so the page matches ``trade-dashboard scenario`` to the digit);
+    only "custom" takes the slider's rounded value. Raises KeyError when the base year has no
+    observation and ValueError when no growth can be derived (the page's controls prevent both).
+    """
+    c = controls
+    target_value = float(series[c.base_year]) * c.multiple
+    if c.preset == "custom":
+        growth = GrowthChoice(c.growth / 100, "custom", "Custom: set by hand")
+    else:
+        preset = scenario_presets(series, target_value, c.target_year)[c.preset]
+        growth = GrowthChoice(preset.growth, c.preset, preset.label)
+    inputs = TrackerInputs(
+        pair,
+        reporter,
+        int(c.base_year),
+        float(c.multiple),
+        int(c.target_year),
+        growth.rate,
+        int(c.shock_year) if c.shock_size != 0 else None,
+        c.shock_size / 100 if c.shock_size != 0 else 0.0,
+        basis_name=basis_name,
+    )
+    return Scenario(
+        inputs,
+        growth,
+        c.volatility / 100 if c.vol_manual else None,
+        c.method,
+        bool(c.compare),
+    )
