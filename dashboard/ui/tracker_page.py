@@ -110,10 +110,8 @@ def _outlook(basis: _Basis, scenario: Scenario) -> tuple[TrackerResult, Outlook]
     return result, outlook
 
 
-def _chart(result: TrackerResult, outlook: Outlook) -> go.Figure:
-    fig = tracker_figure(result, fan=outlook.projection.fan)
+def _chart(fig: go.Figure) -> None:
     st.plotly_chart(fig, key="tracker_chart", config={"displaylogo": False})
-    return fig
 
 
 def _default_base_year(years: list[int]) -> int:
@@ -306,22 +304,26 @@ def tracker_view(pair: Pair) -> None:
         name = basis_name(controls.basis) if controls.basis == "upload" else None
         return resolve(pair, b.reporter, b.series, controls, basis_name=name)
 
-    # Laid out top to bottom; filled in the order the user needs them.
-    controls_box = st.container(border=True)
-    kpi_area = st.container()
-    note_area = st.container()
-
     context = (pair.code, tuple(bases), data_version(), id(upload))
     early = None
     known = _known_controls(context, _default_controls(bases, basis_for, first_target_year))
     if known is not None:
         try:
             scenario = scenario_for(known)
-            early = (scenario, *_outlook(basis_for(known.basis), scenario))
+            result, outlook = _outlook(basis_for(known.basis), scenario)
+            early = (scenario, result, outlook)
+            tracker_fig = tracker_figure(result, fan=outlook.projection.fan)
         except (ScenarioError, KeyError, ValueError, TypeError):
             early = None  # the ordinary path below says what is wrong
+
+    # Laid out top to bottom; filled in the order the user needs them. Everything the early
+    # chart needs is computed above, so these placeholders and the chart leave back to back and
+    # the browser draws them in one pass (each pass re-renders the whole page).
+    controls_box = st.container(border=True)
+    kpi_area = st.container()
+    note_area = st.container()
     if early is not None:
-        tracker_fig = _chart(early[1], early[2])
+        _chart(tracker_fig)
 
     with controls_box:
         controls, growth_note = _control_widgets(
@@ -344,7 +346,8 @@ def tracker_view(pair: Pair) -> None:
         except ScenarioError as exc:
             st.warning(str(exc), icon=":material/warning:")
             st.stop()
-        tracker_fig = _chart(result, outlook)
+        tracker_fig = tracker_figure(result, fan=outlook.projection.fan)
+        _chart(tracker_fig)
     else:
         result, outlook = early[1], early[2]
     reporter = b.reporter
