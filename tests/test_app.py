@@ -8,6 +8,7 @@ import numpy as np
 import pytest
 from streamlit.testing.v1 import AppTest
 
+from dashboard.ui.tracker_page import CHART_TABS
 from tests.conftest import APP
 
 TIMEOUT = 30
@@ -75,11 +76,18 @@ def test_shock_and_volatility_controls():
 
 
 def test_bootstrap_method_and_comparison():
+    """The chance tab (built only when open) shows the probability chart with both methods."""
     at = AppTest.from_file(str(APP), default_timeout=TIMEOUT).run()
+    assert len(at.get("plotly_chart")) == 1, "only the open tab's chart is built"
     at.radio(key="method").set_value("bootstrap")
-    at.toggle(key="compare").set_value(True).run()
+    at.toggle(key="compare").set_value(True)
+    at.session_state["chart_tab"] = CHART_TABS[1]
+    at.run()
     assert not at.exception
-    assert len(at.get("plotly_chart")) == 2
+    charts = at.get("plotly_chart")
+    assert len(charts) == 1
+    names = [t.get("name") for t in json.loads(charts[0].proto.spec)["data"]]
+    assert names == ["Bootstrap of past growth", "Closed form (log-normal)"]
     assert any("Closed form" in c.value for c in at.caption)
 
 

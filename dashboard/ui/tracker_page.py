@@ -50,6 +50,7 @@ from dashboard.upload import UploadedSeries, tracker_rows
 DEFAULT_BASE_YEAR = 2024
 DEFAULT_TARGET_YEAR = 2030
 DEFAULT_MULTIPLE = 2.0
+CHART_TABS = ("Trade and target", "Chance of reaching it, by year")
 #: (context, Controls) as the widgets returned them in the last run; see ``tracker_view``.
 CONTROLS_SEEN = "_tracker_controls_seen"
 
@@ -246,6 +247,62 @@ def _control_widgets(
     return controls, growth_note
 
 
+def _scenario_notes(
+    result: TrackerResult, outlook: Outlook, pair: Pair, reporter: str, base_year: int, basis: str
+) -> None:
+    """The sentences under the tracker chart: summary, live figures, band, target's origin."""
+    proj = outlook.projection
+    st.markdown(to_markdown(tracker_summary(result)))
+    shown_obs = result.observations
+    live = shown_obs[shown_obs["origin"] == "comtrade"] if "origin" in shown_obs else shown_obs[:0]
+    if len(live):
+        st.caption(
+            f"Includes {len(live)} live figure(s) from UN Comtrade (diamonds), retrieved "
+            f"{', '.join(sorted(set(live['retrieved'])))}; the other points are sourced statements."
+        )
+    st.caption(
+        "Band: 10–90% and 25–75% ranges around the scenario "
+        f"({METHOD_LABELS[proj.method].lower()}; volatility {outlook.describe_volatility()}). "
+        "Hollow markers: low-confidence figures."
+    )
+    if basis != "upload":
+        st.markdown(target_origin(pair.code, reporter, base_year))
+
+
+def _chance_view(
+    outlook: Outlook, target_year: int, pair: Pair, basis_slug: str, download_params: dict
+) -> None:
+    """The "chance by year" tab: probability chart, its summary and its download menu."""
+    proj, other = outlook.projection, outlook.comparison
+    probability_fig = probability_figure(
+        proj.curve,
+        target_year,
+        proj.year_50,
+        proj.year_90,
+        comparison=None if other is None else other.curve,
+        comparison_name=METHOD_LABELS[other.method] if other else "",
+        name=METHOD_LABELS[proj.method],
+    )
+    st.plotly_chart(probability_fig, key="probability_chart", config={"displaylogo": False})
+    st.markdown(to_markdown(probability_summary(proj)))
+    if other is not None:
+        st.caption(
+            f"{METHOD_LABELS[other.method]}: {format_pct(other.probability_at_target_year, 0)} by "
+            f"{target_year}, 50% by {other.year_50 or 'after ' + str(HORIZON_YEAR)}, 90% by "
+            f"{other.year_90 or 'after ' + str(HORIZON_YEAR)}."
+        )
+    download_buttons(
+        lambda: probability_table(outlook),
+        name=export_filename("trade-target-probability", pair.code, basis_slug, "x").removesuffix(
+            ".x"
+        ),
+        key="download_probability",
+        label="the probabilities",
+        parameters=download_params,
+        figure=probability_fig,
+    )
+
+
 @st.fragment
 def tracker_view(pair: Pair) -> None:
     """Everything below the tracker's title, for ``pair``.
@@ -322,8 +379,11 @@ def tracker_view(pair: Pair) -> None:
     controls_box = st.container(border=True)
     kpi_area = st.container()
     note_area = st.container()
-    if early is not None:
-        _chart(tracker_fig)
+    # Lazy tabs: only the open tab's chart is built, sent and drawn on each move.
+    scenario_tab, chance_tab = st.tabs(CHART_TABS, key="chart_tab", on_change="rerun")
+    if early is not None and scenario_tab.open:
+        with scenario_tab:
+            _chart(tracker_fig)
 
     with controls_box:
         controls, growth_note = _control_widgets(
@@ -347,7 +407,9 @@ def tracker_view(pair: Pair) -> None:
             st.warning(str(exc), icon=":material/warning:")
             st.stop()
         tracker_fig = tracker_figure(result, fan=outlook.projection.fan)
-        _chart(tracker_fig)
+        if scenario_tab.open:
+            with scenario_tab:
+                _chart(tracker_fig)
     else:
         result, outlook = early[1], early[2]
     reporter = b.reporter
@@ -398,22 +460,6 @@ def tracker_view(pair: Pair) -> None:
             st.metric("50% likely by", str(proj.year_50 or f"after {HORIZON_YEAR}"), border=True)
             st.metric("90% likely by", str(proj.year_90 or f"after {HORIZON_YEAR}"), border=True)
 
-    st.markdown(to_markdown(tracker_summary(result)))
-    shown_obs = result.observations
-    live = shown_obs[shown_obs["origin"] == "comtrade"] if "origin" in shown_obs else shown_obs[:0]
-    if len(live):
-        st.caption(
-            f"Includes {len(live)} live figure(s) from UN Comtrade (diamonds), retrieved "
-            f"{', '.join(sorted(set(live['retrieved'])))}; the other points are sourced statements."
-        )
-    st.caption(
-        "Band: 10–90% and 25–75% ranges around the scenario "
-        f"({METHOD_LABELS[proj.method].lower()}; volatility {outlook.describe_volatility()}). "
-        "Hollow markers: low-confidence figures."
-    )
-    if basis != "upload":
-        st.markdown(target_origin(pair.code, reporter, base_year))
-
     basis_slug = "your-data" if basis == "upload" else basis_label(reporter)
     download_params = {
         **parameters(result),
@@ -423,44 +469,22 @@ def tracker_view(pair: Pair) -> None:
             if k not in ("fan", "probability_by_year")
         },
     }
-    download_buttons(
-        lambda: scenario_table(result, proj.fan),
-        name=export_filename("trade-tracker", pair.code, basis_slug, "x").removesuffix(".x"),
-        key="download_tracker",
-        label="the chart's data",
-        parameters=download_params,
-        figure=tracker_fig,
-    )
-
-    st.subheader("When is the target likely?")
-    other = outlook.comparison
-    probability_fig = probability_figure(
-        proj.curve,
-        target_year,
-        proj.year_50,
-        proj.year_90,
-        comparison=None if other is None else other.curve,
-        comparison_name=METHOD_LABELS[other.method] if other else "",
-        name=METHOD_LABELS[proj.method],
-    )
-    st.plotly_chart(probability_fig, key="probability_chart", config={"displaylogo": False})
-    st.markdown(to_markdown(probability_summary(proj)))
-    if other is not None:
-        st.caption(
-            f"{METHOD_LABELS[other.method]}: {format_pct(other.probability_at_target_year, 0)} by "
-            f"{target_year}, 50% by {other.year_50 or 'after ' + str(HORIZON_YEAR)}, 90% by "
-            f"{other.year_90 or 'after ' + str(HORIZON_YEAR)}."
-        )
-    download_buttons(
-        lambda: probability_table(outlook),
-        name=export_filename("trade-target-probability", pair.code, basis_slug, "x").removesuffix(
-            ".x"
-        ),
-        key="download_probability",
-        label="the probabilities",
-        parameters=download_params,
-        figure=probability_fig,
-    )
+    if scenario_tab.open:
+        with scenario_tab:
+            _scenario_notes(result, outlook, pair, reporter, base_year, basis)
+            download_buttons(
+                lambda: scenario_table(result, proj.fan),
+                name=export_filename("trade-tracker", pair.code, basis_slug, "x").removesuffix(
+                    ".x"
+                ),
+                key="download_tracker",
+                label="the chart's data",
+                parameters=download_params,
+                figure=tracker_fig,
+            )
+    if chance_tab.open:
+        with chance_tab:
+            _chance_view(outlook, target_year, pair, basis_slug, download_params)
 
     share_link(
         {

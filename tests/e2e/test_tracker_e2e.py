@@ -12,6 +12,7 @@ from playwright.sync_api import expect
 from tests.e2e.helpers import (
     by_key,
     chart_selector,
+    chart_trace,
     chart_trace_y,
     download,
     metric_value,
@@ -70,3 +71,23 @@ def test_url_parameters_restore_the_view(page, app_url):
     assert metric_value(page, "Target (3× 2024)") == "$90.3 bn"
     # 7.5% from 30.1: 1.075 ** n >= 3 -> n >= 15.19 -> 2040
     assert metric_value(page, "Scenario reaches target") == "2040"
+
+
+def test_chance_tab_draws_the_probability_chart(page, app_url):
+    """The second tab is built when opened: its chart's curve at 2030 is the KPI's 53% (recent
+    trend, estimated volatility), and a slider move redraws it while it is the open tab."""
+    open_app(page, app_url)
+    expect(page.locator(chart_selector("probability_chart"))).to_have_count(0)
+    page.get_by_role("tab", name="Chance of reaching it, by year").click()
+    wait_for_app_run(page)
+    expect(page.locator(chart_selector("probability_chart"))).to_have_count(1)
+    curve = chart_trace(page, "Closed form", chart_key="probability_chart")
+    assert curve is not None
+    at_2030 = dict(zip(curve["x"], curve["y"], strict=True))[2030]
+    assert f"{at_2030:.0f}%" == metric_value(page, "Chance of target by 2030") == "53%"
+    by_key(page, "growth").get_by_role("slider").focus()
+    page.keyboard.press("ArrowLeft")
+    wait_for_app_run(page)
+    after = chart_trace(page, "Closed form", chart_key="probability_chart")
+    assert dict(zip(after["x"], after["y"], strict=True))[2030] < at_2030
+    expect(page.locator(chart_selector())).to_have_count(0)  # the other tab's chart is not built
