@@ -44,13 +44,13 @@ from datetime import UTC, date, datetime
 from typing import Any
 
 import numpy as np
-import openpyxl
 import orjson
 import pandas as pd
-from openpyxl.styles import Font
-from openpyxl.utils import get_column_letter
 
 from dashboard.model import OBSERVATION_COLUMNS, OPTIONAL_OBSERVATION_COLUMNS
+
+# openpyxl is imported where a workbook is written: it cost ~65 ms on every server's first page
+# load, for a file few visitors ask for.
 
 #: First characters that make a spreadsheet treat a cell as a formula (or hide a formula behind
 #: whitespace). OWASP lists = + - @ tab CR; LF and NUL are added for the same reason.
@@ -161,6 +161,8 @@ def _put(ws, row: int, col: int, value: Any, bold: bool = False) -> None:
         # openpyxl stores a str starting with "=" as a formula; force the string type.
         cell.data_type = "s"
     if bold:
+        from openpyxl.styles import Font
+
         cell.font = Font(bold=True)
 
 
@@ -187,6 +189,8 @@ def _write_table(ws, df: pd.DataFrame, first_row: int = 1) -> int:
 
 
 def _fit_columns(ws, df: pd.DataFrame) -> None:
+    from openpyxl.utils import get_column_letter
+
     for j, col in enumerate(df.columns, start=1):
         sample = [str(col), *(str(v) for v in df[col].head(200))]
         width = min(60, max(8, max(len(s) for s in sample) + 2))
@@ -233,6 +237,8 @@ def _write_about(
     generated: datetime,
     sheets: list[str],
 ) -> None:
+    from openpyxl.styles import Font
+
     _put(ws, 1, 1, title, bold=True)
     ws.cell(row=1, column=1).font = Font(bold=True, size=14)
     _put(ws, 2, 1, "Generated (UTC)", bold=True)
@@ -281,6 +287,8 @@ def workbook_bytes(
     generated: datetime | None = None,
 ) -> bytes:
     """An XLSX workbook: one sheet per frame (in order), then the About sheet."""
+    import openpyxl
+
     wb = openpyxl.Workbook()
     wb.remove(wb.active)
     taken: set[str] = {ABOUT_SHEET}
@@ -362,15 +370,20 @@ def _slug(text: str, upper: bool = False) -> str:
     return slug.upper() if upper else slug.lower()
 
 
-def export_filename(kind: str, pair: str, basis: str, ext: str, today: date | None = None) -> str:
-    """A safe download name, e.g. ``trade-tracker_CHN-KAZ_china-customs_2026-11-29.csv``.
+def export_stem(kind: str, pair: str, basis: str, today: date | None = None) -> str:
+    """A safe download name without its extension: ``trade-tracker_CHN-KAZ_china-customs_<day>``.
 
-    Only ASCII letters, digits, ``-``, ``_`` and one ``.``; empty parts are left out.
+    Only ASCII letters, digits, ``-`` and ``_``; empty parts are left out.
     """
     day = (today or date.today()).isoformat()
     parts = [_slug(kind), _slug(pair, upper=True), _slug(basis), day]
+    return "_".join(p for p in parts if p)
+
+
+def export_filename(kind: str, pair: str, basis: str, ext: str, today: date | None = None) -> str:
+    """A safe download name, e.g. ``trade-tracker_CHN-KAZ_china-customs_2026-11-29.csv``."""
     extension = re.sub(r"[^a-z0-9]", "", ext.lower())[:8] or "dat"
-    return "_".join(p for p in parts if p) + "." + extension
+    return export_stem(kind, pair, basis, today) + "." + extension
 
 
 # --- the whole dataset --------------------------------------------------------------------------

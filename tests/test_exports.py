@@ -22,6 +22,7 @@ from dashboard.exports import (
     dataset_csv,
     dataset_xlsx,
     export_filename,
+    export_stem,
     guard_text,
     sources_table,
     to_csv_bytes,
@@ -296,6 +297,8 @@ def test_json_infinity_becomes_null_and_sources_are_listed():
 def test_export_filename_matches_the_documented_example():
     name = export_filename("trade-tracker", "CHN-KAZ", "china customs", "csv", date(2026, 11, 29))
     assert name == "trade-tracker_CHN-KAZ_china-customs_2026-11-29.csv"
+    stem = export_stem("trade-tracker", "CHN-KAZ", "china customs", date(2026, 11, 29))
+    assert stem == "trade-tracker_CHN-KAZ_china-customs_2026-11-29"  # the menus add extensions
 
 
 @pytest.mark.parametrize(

@@ -4,7 +4,7 @@ import streamlit as st
 
 from dashboard.analysis.mirror import CIF_FOB_FACTOR, has_flows, mirror_table
 from dashboard.charts.mirror import mirror_figure
-from dashboard.exports import export_filename
+from dashboard.exports import export_stem
 from dashboard.model import basis_label
 from dashboard.summaries import balance_summary, mirror_summary, to_markdown
 from dashboard.ui.data import current_pair, observations
@@ -63,7 +63,7 @@ if has_flows(table):
 
 download_buttons(
     lambda: table,
-    name=export_filename("trade-mirror", pair.code, "both", "x").removesuffix(".x"),
+    name=export_stem("trade-mirror", pair.code, "both"),
     key="download_mirror",
     label="the mirror table",
     parameters={"a": pair.a, "b": pair.b, "cif_fob_adjust": adjust, "factor": CIF_FOB_FACTOR},

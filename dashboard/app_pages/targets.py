@@ -6,7 +6,7 @@ import streamlit as st
 from dashboard.analysis.series import basis_series, pair_mask
 from dashboard.analysis.targets import DEFAULT_ASSUMED_YEAR, target_status
 from dashboard.charts.targets import targets_timeline_figure
-from dashboard.exports import export_filename
+from dashboard.exports import export_stem
 from dashboard.formatting import format_usd
 from dashboard.model import Pair
 from dashboard.summaries import targets_summary, to_markdown
@@ -100,8 +100,7 @@ event = st.dataframe(
 
 download_buttons(
     lambda: table.drop(columns=["basis_stated"]),
-    name=export_filename("trade-targets", "all" if show_all else pair.code, "status", "x")
-    .removesuffix(".x"),
+    name=export_stem("trade-targets", "all" if show_all else pair.code, "status"),
     key="download_targets",
     label="the target table",
     parameters={"assumed_target_year": DEFAULT_ASSUMED_YEAR, "pairs": "all" if show_all

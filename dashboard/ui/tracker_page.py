@@ -23,7 +23,7 @@ from dashboard.analysis.tracker_setup import Controls, Scenario, resolve
 from dashboard.analysis.uncertainty import VolatilityEstimate, estimate_volatility
 from dashboard.charts.outlook import probability_figure
 from dashboard.charts.tracker import tracker_figure
-from dashboard.exports import export_filename
+from dashboard.exports import export_stem
 from dashboard.formatting import format_pct, format_usd
 from dashboard.model import Pair, basis_label
 from dashboard.scenario_output import (
@@ -293,9 +293,7 @@ def _chance_view(
         )
     download_buttons(
         lambda: probability_table(outlook),
-        name=export_filename("trade-target-probability", pair.code, basis_slug, "x").removesuffix(
-            ".x"
-        ),
+        name=export_stem("trade-target-probability", pair.code, basis_slug),
         key="download_probability",
         label="the probabilities",
         parameters=download_params,
@@ -474,9 +472,7 @@ def tracker_view(pair: Pair) -> None:
             _scenario_notes(result, outlook, pair, reporter, base_year, basis)
             download_buttons(
                 lambda: scenario_table(result, proj.fan),
-                name=export_filename("trade-tracker", pair.code, basis_slug, "x").removesuffix(
-                    ".x"
-                ),
+                name=export_stem("trade-tracker", pair.code, basis_slug),
                 key="download_tracker",
                 label="the chart's data",
                 parameters=download_params,
