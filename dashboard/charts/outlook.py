@@ -53,6 +53,8 @@ def probability_figure(
                                width=2))  # fmt: skip
     lines.append(vline(target_year, f"target year {target_year}", position="bottom"))
     layout = base_layout(height=340, fixed_margins=True) | lines_layout(lines)
+    if len(data) == 1:  # Plotly shows no legend for one line: give its room back
+        layout["margin"]["b"] = 40
     layout["yaxis"] |= {
         "title": {"text": "chance, %"}, "range": [0, 100], "tickprefix": "", "ticksuffix": "%",
         "rangemode": "normal",

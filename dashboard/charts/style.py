@@ -37,14 +37,16 @@ def base_layout(
 ) -> dict:
     """Common layout as a plain dict: integer-year x axis, $ bn y axis, legend below.
 
-    ``fixed_margins``: for charts redrawn on every slider move. By default Plotly measures the
-    legend and tick labels after drawing and, when they need more room, draws the whole chart a
-    second time (its "auto-margin" pass): in the browser that second pass cost as much as the
-    first. Fixed margins, sized for "$100 bn" ticks and a legend of up to two rows, draw once.
+    ``fixed_margins``: for charts redrawn on every slider move. With the small default margins
+    Plotly measures the legend and tick labels after drawing and, as they need more room, draws
+    the whole chart a second time (its "auto-margin" pass): in the browser that second pass cost
+    as much as the first. These margins already hold "$300 bn" ticks and a legend of two rows, so
+    a desktop-sized chart is drawn once; on a phone the legend wraps further and the margin still
+    grows to fit it (only there is the second pass paid).
     """
     margin = {"l": 10, "r": 10, "t": 50 if title else 20, "b": 10}
     if fixed_margins:
-        margin = {"l": 72, "r": 16, "t": 50 if title else 24, "b": 96, "autoexpand": False}
+        margin = {"l": 72, "r": 16, "t": 50 if title else 24, "b": 96}
     layout = {
         "height": height,
         "margin": margin,
@@ -117,7 +119,8 @@ def vline(
             "text": text,
             "showarrow": False,
             "xanchor": "right",
-            "yanchor": "bottom" if position == "top" else "top",
+            # "top": above the plot; "bottom": just above the x axis, clear of its tick labels.
+            "yanchor": "bottom",
             "font": {"size": 11, "color": color},
         }
     return shape, label
