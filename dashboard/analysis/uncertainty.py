@@ -465,7 +465,9 @@ def _closed_form(
     if sigma == 0.0:
         prob = (future_gap >= _LOG_REL_TOL).astype(float)
     else:
-        z = future_gap / spread[1:]
+        # A vanishing sigma makes |z| overflow to inf, whose probability (0 or 1) is the limit.
+        with np.errstate(over="ignore"):
+            z = future_gap / spread[1:]
         # Phi(z) = erfc(-z / sqrt 2) / 2; at most ~100 years, so a Python loop is cheap and keeps
         # scipy out of the dependencies.
         prob = np.array([0.5 * math.erfc(-v / math.sqrt(2.0)) for v in z])

@@ -312,7 +312,8 @@ def tracker_view(pair: Pair) -> None:
     redrawn by a rerun that takes the ordinary path: widgets first, then the chart.
     """
     obs = observations()
-    setup = _pair_setup(data_version(), pair.code)
+    version = data_version()
+    setup = _pair_setup(version, pair.code)
     upload = uploaded_for(pair)
     bases = list(setup.bases) + (["upload"] if upload is not None else [])
     if not bases:
@@ -359,7 +360,7 @@ def tracker_view(pair: Pair) -> None:
         name = basis_name(controls.basis) if controls.basis == "upload" else None
         return resolve(pair, b.reporter, b.series, controls, basis_name=name)
 
-    context = (pair.code, tuple(bases), data_version(), id(upload))
+    context = (pair.code, tuple(bases), version, id(upload))
     early = None
     known = _known_controls(context, _default_controls(bases, basis_for, first_target_year))
     if known is not None:
@@ -372,8 +373,9 @@ def tracker_view(pair: Pair) -> None:
             early = None  # the ordinary path below says what is wrong
 
     # Laid out top to bottom; filled in the order the user needs them. Everything the early
-    # chart needs is computed above, so these placeholders and the chart leave back to back and
-    # the browser draws them in one pass (each pass re-renders the whole page).
+    # chart needs is computed above, so these placeholders and the chart leave back to back: the
+    # browser re-renders the whole page for each batch of messages it gets, so fewer batches
+    # before the chart mean an earlier redraw.
     controls_box = st.container(border=True)
     kpi_area = st.container()
     note_area = st.container()
