@@ -34,8 +34,8 @@ def parameters(result: TrackerResult) -> dict[str, Any]:
     }
 
 
-def outlook_fields(outlook: Outlook) -> dict[str, Any]:
-    """The uncertainty numbers added to the scenario JSON."""
+def outlook_summary(outlook: Outlook) -> dict[str, Any]:
+    """The headline uncertainty numbers (method, volatility, probability, 50%/90% years)."""
     p = outlook.projection
     return {
         "method": p.method,
@@ -45,6 +45,15 @@ def outlook_fields(outlook: Outlook) -> dict[str, Any]:
         "probability": p.probability_at_target_year,
         "year_50": p.year_50,
         "year_90": p.year_90,
+    }
+
+
+def outlook_fields(outlook: Outlook) -> dict[str, Any]:
+    """The uncertainty numbers added to the scenario JSON: the summary, the fan and the
+    probability by year."""
+    p = outlook.projection
+    return {
+        **outlook_summary(outlook),
         "fan": [
             {k: (int(v) if k == "year" else float(v)) for k, v in row.items()}
             for row in p.fan.to_dict("records")

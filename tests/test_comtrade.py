@@ -537,50 +537,45 @@ def test_401_explains_the_key_problem_without_retrying(server, fake, store):
     assert fingerprint(store) == before
 
 
-def test_403_without_key_says_the_keyless_preview_was_refused(server, fake, store):
-    serve_reference(server)
+def _refused_403(server):
     server.expect_request(PREVIEW_PATH).respond_with_json(
         {"statusCode": 403, "message": "All calls are rejected by policy."}, status=403
     )
-    before = fingerprint(store)
-    with pytest.raises(ComtradeAuthError, match=r"keyless preview call \(HTTP 403: All calls"):
-        fetch_into(store, make_client(server, fake))
-    assert len(data_requests(server)) == 1
-    assert fingerprint(store) == before
+    return ComtradeAuthError, r"keyless preview call \(HTTP 403: All calls"
 
 
-def test_html_page_with_status_200_is_an_error(server, fake, store):
-    serve_reference(server)
+def _html_page(server):
     server.expect_request(PREVIEW_PATH).respond_with_data(
         HTML_PAGE, status=200, content_type="text/html"
     )
-    before = fingerprint(store)
-    with pytest.raises(
-        ComtradeError,
-        match=r"HTML page instead of JSON \(HTTP 200, title "
-        r"'Service Unavailable - Maintenance'\)",
-    ):
-        fetch_into(store, make_client(server, fake))
-    assert len(data_requests(server)) == 1
-    assert fingerprint(store) == before
+    return ComtradeError, (
+        r"HTML page instead of JSON \(HTTP 200, title 'Service Unavailable - Maintenance'\)"
+    )
 
 
-def test_truncated_json_is_an_error(server, fake, store):
-    serve_reference(server)
+def _truncated_json(server):
     text = (FIXTURES / "preview_truncated.json").read_text()
     server.expect_request(PREVIEW_PATH).respond_with_data(text, content_type="application/json")
-    before = fingerprint(store)
-    with pytest.raises(ComtradeError, match=rf"invalid JSON .* of {len(text)} \(truncated"):
-        fetch_into(store, make_client(server, fake))
-    assert len(data_requests(server)) == 1
-    assert fingerprint(store) == before
+    return ComtradeError, rf"invalid JSON .* of {len(text)} \(truncated"
 
 
-def test_record_missing_primary_value_is_an_error(server, fake, store):
-    serve_reference(server)
+def _missing_primary_value(server):
     server.expect_request(PREVIEW_PATH).respond_with_json(load("preview_missing_primaryvalue.json"))
+    return ComtradeError, r"record 2 of 2 from .* lacks primaryValue"
+
+
+@pytest.mark.parametrize(
+    "answer", [_refused_403, _html_page, _truncated_json, _missing_primary_value],
+    ids=["403 without key: the keyless preview was refused", "HTML page with status 200",
+         "truncated JSON", "record missing primaryValue"],
+)  # fmt: skip
+def test_an_unusable_answer_is_a_named_error_and_stores_nothing(server, fake, store, answer):
+    """Each answer raises its own message after one request (none of them is retried) and the
+    store stays byte for byte as it was."""
+    serve_reference(server)
+    error, message = answer(server)
     before = fingerprint(store)
-    with pytest.raises(ComtradeError, match=r"record 2 of 2 from .* lacks primaryValue"):
+    with pytest.raises(error, match=message):
         fetch_into(store, make_client(server, fake))
     assert len(data_requests(server)) == 1
     assert fingerprint(store) == before

@@ -47,20 +47,23 @@ def check_url(
 
 def share_link(
     values: Mapping[str, object],
-    specs: Mapping[str, ParamSpec],
+    specs: Mapping[str, ParamSpec] | Callable[[], Mapping[str, ParamSpec]],
     page_path: str = "",
     key: str = "share_link",
 ) -> None:
     """A popover with the link to this exact view, in a code box with a copy button.
 
     The link is built only while the popover is open (it reruns when opened), so the reruns
-    that slider moves trigger do not rebuild and resend it.
+    that slider moves trigger do not rebuild and resend it. ``specs`` may be a function, as in
+    :func:`check_url`, so they are not built either.
     """
     with st.popover(
         "Copy link to this view", icon=":material/link:", key=key, on_change="rerun"
     ) as menu:
         if not menu.open:
             return
+        if callable(specs):
+            specs = specs()
         query = urlencode(encode_params(values, specs), doseq=True)
         base = st.context.url or "http://localhost:8501/"
         parts = urlsplit(base)

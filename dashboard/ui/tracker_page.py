@@ -27,7 +27,7 @@ from dashboard.exports import export_stem
 from dashboard.formatting import format_pct, format_usd
 from dashboard.model import Pair, basis_label
 from dashboard.scenario_output import (
-    outlook_fields,
+    outlook_summary,
     parameters,
     probability_table,
     scenario_table,
@@ -62,8 +62,11 @@ class _Basis:
     reporter: str
     obs: pd.DataFrame
     series: pd.Series
-    years: list[int]
     estimate: VolatilityEstimate
+
+    @property
+    def years(self) -> list[int]:
+        return [int(y) for y in self.series.index]
 
 
 def _basis(obs: pd.DataFrame, pair: Pair, code: str, upload: UploadedSeries | None) -> _Basis:
@@ -73,9 +76,7 @@ def _basis(obs: pd.DataFrame, pair: Pair, code: str, upload: UploadedSeries | No
     else:
         reporter = code
     series = basis_series(obs, reporter, pair.other(reporter))
-    return _Basis(
-        reporter, obs, series, [int(y) for y in series.index], estimate_volatility(series)
-    )
+    return _Basis(reporter, obs, series, estimate_volatility(series))
 
 
 @dataclass(frozen=True)
@@ -144,7 +145,7 @@ def _default_controls(
     )
 
 
-def _known_controls(context: tuple, defaults: Controls) -> Controls | None:
+def _known_controls(context: tuple, defaults: Callable[[], Controls]) -> Controls | None:
     """The controls' values before the widgets are drawn, when they are known for sure.
 
     After a move the session holds every control's new value. On a first visit with no setting
@@ -158,7 +159,7 @@ def _known_controls(context: tuple, defaults: Controls) -> Controls | None:
             return Controls(**{k: st.session_state[k] for k in keys})
         return None
     if seen is None and not any(k in st.query_params or k in st.session_state for k in keys):
-        return defaults
+        return defaults()
     return None
 
 
@@ -339,8 +340,11 @@ def tracker_view(pair: Pair) -> None:
     # After the latest figure of every basis: the year sliders keep one range for the pair.
     first_target_year = max(basis_for(code).years[-1] for code in bases) + 1
 
-    def first_run_specs() -> dict:
-        # Defaults the notices name: the default basis's recent trend and volatility estimate.
+    def tracker_specs() -> dict:
+        """What the tracker's URL parameters may hold (built only when a link is read or made).
+
+        The defaults the notices name are the default basis's recent trend and volatility.
+        """
         default = basis_for(bases[0])
         defaults = {}
         if len(default.series) >= 2:
@@ -353,7 +357,7 @@ def tracker_view(pair: Pair) -> None:
             max(DEFAULT_TARGET_YEAR, first_target_year), **defaults,
         )  # fmt: skip
 
-    check_url("tracker", first_run_specs)
+    check_url("tracker", tracker_specs)
 
     def scenario_for(controls: Controls) -> Scenario:
         b = basis_for(controls.basis)
@@ -362,7 +366,7 @@ def tracker_view(pair: Pair) -> None:
 
     context = (pair.code, tuple(bases), version, id(upload))
     early = None
-    known = _known_controls(context, _default_controls(bases, basis_for, first_target_year))
+    known = _known_controls(context, lambda: _default_controls(bases, basis_for, first_target_year))
     if known is not None:
         try:
             scenario = scenario_for(known)
@@ -461,14 +465,7 @@ def tracker_view(pair: Pair) -> None:
             st.metric("90% likely by", str(proj.year_90 or f"after {HORIZON_YEAR}"), border=True)
 
     basis_slug = "your-data" if basis == "upload" else basis_label(reporter)
-    download_params = {
-        **parameters(result),
-        **{
-            k: v
-            for k, v in outlook_fields(outlook).items()
-            if k not in ("fan", "probability_by_year")
-        },
-    }
+    download_params = {**parameters(result), **outlook_summary(outlook)}
     if scenario_tab.open:
         with scenario_tab:
             _scenario_notes(result, outlook, pair, reporter, base_year, basis)
@@ -499,7 +496,5 @@ def tracker_view(pair: Pair) -> None:
             "compare": compare,
             **({"shock_year": shock_year, "shock_size": shock_size * 100} if shock_year else {}),
         },
-        {**url_specs([basis_name(b) for b in bases], all_years, first_target_year,
-                     max(DEFAULT_TARGET_YEAR, first_target_year)),
-         "pair": pair_spec()},
+        lambda: {**tracker_specs(), "pair": pair_spec()},
     )  # fmt: skip
