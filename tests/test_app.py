@@ -211,3 +211,22 @@ def test_share_link_reopens_the_same_view():
     assert not fresh.exception and not fresh.info
     assert kpis(fresh) == kpis(at)
     assert kpis(fresh)["Target (2.5× 2024)"] == "$75.2 bn"  # 2.5 x 30.1 = 75.25
+
+
+def test_a_linked_base_year_must_be_one_of_the_linked_basis_years():
+    """China's statistics have no 2019 figure (Kazakhstan's do): on China's basis a link's
+    base_year=2019 is dropped with a notice naming it, and the page opens on 2024; with
+    Kazakhstan's basis in the same link it is accepted (target 2 x 2019's figure)."""
+    at = AppTest.from_file(str(APP), default_timeout=TIMEOUT)
+    at.query_params["base_year"] = "2019"
+    at.run()
+    assert not at.exception
+    assert at.info and "base_year" in at.info[0].value
+    assert "Target (2× 2024)" in kpis(at)
+
+    kaz = AppTest.from_file(str(APP), default_timeout=TIMEOUT)
+    kaz.query_params["basis"] = "Kazakhstan statistics (BNS)"
+    kaz.query_params["base_year"] = "2019"
+    kaz.run()
+    assert not kaz.exception and not kaz.info
+    assert "Target (2× 2019)" in kpis(kaz)

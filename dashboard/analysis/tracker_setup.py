@@ -17,6 +17,15 @@ from dashboard.analysis.presets import scenario_presets
 from dashboard.analysis.tracker import TrackerInputs
 from dashboard.model import Pair
 
+#: The base year the tracker opens with: 2024, the record year ($43.8 bn on China's figures) the
+#: dashboard's question starts from; a basis without a 2024 figure opens on its latest year.
+DEFAULT_BASE_YEAR = 2024
+
+
+def default_base_year(years: list[int]) -> int:
+    """The base year the tracker opens with, among a basis's observed ``years``."""
+    return DEFAULT_BASE_YEAR if DEFAULT_BASE_YEAR in years else years[-1]
+
 
 @dataclass(frozen=True)
 class Controls:

@@ -12,6 +12,7 @@ import streamlit as st
 from dashboard.analysis.growth import HORIZON_YEAR
 from dashboard.analysis.outlook import METHOD_LABELS
 from dashboard.analysis.presets import Preset
+from dashboard.analysis.tracker_setup import default_base_year
 from dashboard.urlstate import ParamSpec, boolean, choice, integer, number
 
 PRESET_ORDER = ("recent", "long_run", "required", "custom")
@@ -163,10 +164,9 @@ def url_specs(
     growth and volatility defaults are the ones the page shows (recent trend, estimate), so a
     notice that falls back to a default names the right number.
     """
-    base_default = 2024 if 2024 in years else years[-1]
     return {
         "basis": choice(basis_labels[0], basis_labels),
-        "base_year": choice(base_default, years),
+        "base_year": choice(default_base_year(years), years),
         "multiple": number(2.0, 1.0, 10.0, 0.1),
         "target_year": integer(target_default, first_target_year, HORIZON_YEAR),
         "preset": choice(PRESET_LABELS["recent"], list(PRESET_LABELS.values())),

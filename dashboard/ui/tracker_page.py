@@ -19,7 +19,7 @@ from dashboard.analysis.outlook import METHOD_LABELS, Outlook, assess
 from dashboard.analysis.presets import scenario_presets
 from dashboard.analysis.series import bases_for, basis_series
 from dashboard.analysis.tracker import ScenarioError, TrackerResult, track
-from dashboard.analysis.tracker_setup import Controls, Scenario, resolve
+from dashboard.analysis.tracker_setup import Controls, Scenario, default_base_year, resolve
 from dashboard.analysis.uncertainty import VolatilityEstimate, estimate_volatility
 from dashboard.charts.outlook import probability_figure
 from dashboard.charts.tracker import tracker_figure
@@ -47,7 +47,6 @@ from dashboard.ui.tracker_controls import (
 )
 from dashboard.upload import UploadedSeries, tracker_rows
 
-DEFAULT_BASE_YEAR = 2024
 DEFAULT_TARGET_YEAR = 2030
 DEFAULT_MULTIPLE = 2.0
 CHART_TABS = ("Trade and target", "Chance of reaching it, by year")
@@ -84,7 +83,6 @@ class _PairSetup:
     """What the tracker needs of one pair's observations before any control is read."""
 
     bases: tuple[str, ...]  # reporters with totals for the pair, the pair's first country first
-    all_years: tuple[int, ...]  # years with any total-trade figure (for the URL's base year)
     by_basis: dict[str, _Basis]
 
 
@@ -95,8 +93,7 @@ def _pair_setup(version: tuple[str, str, int], pair_code: str) -> _PairSetup:
     obs = observations()
     pair = Pair.parse(pair_code)
     bases = tuple(bases_for(obs, pair))
-    all_years = tuple(sorted({int(y) for y in obs.loc[obs["flow"] == "total", "year"]}))
-    return _PairSetup(bases, all_years, {code: _basis(obs, pair, code, None) for code in bases})
+    return _PairSetup(bases, {code: _basis(obs, pair, code, None) for code in bases})
 
 
 def _outlook(basis: _Basis, scenario: Scenario) -> tuple[TrackerResult, Outlook]:
@@ -116,10 +113,6 @@ def _chart(fig: go.Figure) -> None:
     st.plotly_chart(fig, key="tracker_chart", config={"displaylogo": False})
 
 
-def _default_base_year(years: list[int]) -> int:
-    return DEFAULT_BASE_YEAR if DEFAULT_BASE_YEAR in years else years[-1]
-
-
 def _default_controls(
     bases: list[str], basis_for: Callable[[str], _Basis], first_target_year: int
 ) -> Controls:
@@ -131,7 +124,7 @@ def _default_controls(
     b = basis_for(bases[0])
     return Controls(
         basis=bases[0],
-        base_year=_default_base_year(b.years),
+        base_year=default_base_year(b.years),
         multiple=DEFAULT_MULTIPLE,
         target_year=max(DEFAULT_TARGET_YEAR, first_target_year),
         preset="recent",
@@ -193,7 +186,7 @@ def _control_widgets(
             icon=":material/warning:",
         )
         st.stop()
-    base_default = _default_base_year(years)
+    base_default = default_base_year(years)
     base_year = c2.selectbox(
         "Base year",
         years,
@@ -328,8 +321,6 @@ def tracker_view(pair: Pair) -> None:
     def basis_name(code: str) -> str:
         return f"Your data: {plain_label(upload.label)}" if code == "upload" else basis_label(code)
 
-    all_years = list(setup.all_years)
-
     memo: dict[str, _Basis] = dict(setup.by_basis)
 
     def basis_for(code: str) -> _Basis:
@@ -343,8 +334,12 @@ def tracker_view(pair: Pair) -> None:
     def tracker_specs() -> dict:
         """What the tracker's URL parameters may hold (built only when a link is read or made).
 
-        The defaults the notices name are the default basis's recent trend and volatility.
+        Base years are those of the basis the link names (the default basis if none): the base
+        year selectbox offers no other. The defaults the notices name are the default basis's
+        recent trend and volatility.
         """
+        labels = {basis_name(b): b for b in bases}
+        linked = basis_for(labels.get(st.query_params.get("basis", ""), bases[0]))
         default = basis_for(bases[0])
         defaults = {}
         if len(default.series) >= 2:
@@ -353,7 +348,7 @@ def tracker_view(pair: Pair) -> None:
                 "volatility_default": (default.estimate.sigma or 0.2) * 100,
             }
         return url_specs(
-            [basis_name(b) for b in bases], all_years or [DEFAULT_BASE_YEAR], first_target_year,
+            list(labels), linked.years, first_target_year,
             max(DEFAULT_TARGET_YEAR, first_target_year), **defaults,
         )  # fmt: skip
 
