@@ -37,6 +37,7 @@ from common import (  # the benchmarks folder is on sys.path when run as a scrip
     Y_CHANGED_JS,
     AppSpec,
     print_header,
+    require_chromium,
     running_app,
     summary,
     watchdog,
@@ -131,8 +132,7 @@ def main() -> None:
         help="extra `streamlit run` flag for both apps, e.g. --server-arg=--runner.fastReruns=0",
     )  # fmt: skip
     args = parser.parse_args()
-    if CHROMIUM is None:
-        raise SystemExit("system Chromium not found: sudo apt-get install chromium")
+    require_chromium()
     watchdog(args.timeout)
 
     with sync_playwright() as p:

@@ -38,11 +38,13 @@ __all__ = [
     "DASHBOARD",
     "INSTRUMENT_JS",
     "REFERENCE",
+    "ROOT",
     "AppSpec",
     "RssSampler",
     "command_line",
     "machine_facts",
     "percentile",
+    "require_chromium",
     "running_app",
     "summary",
     "watchdog",
@@ -58,6 +60,7 @@ class AppSpec:
     chart_key: str  # st.plotly_chart(key=...)
     trace_prefix: str  # the line whose numbers a growth move changes
     slider_key: str = "growth"
+    env: tuple[tuple[str, str], ...] = ()  # extra environment for its server
 
     @property
     def chart_selector(self) -> str:
@@ -148,6 +151,13 @@ SCRIPT_IDLE = "[data-testid='stApp'][data-test-script-state='notRunning']"
 _LIVE: set = set()
 
 
+def require_chromium() -> str:
+    """The system Chromium's path, or exit saying how to install it."""
+    if CHROMIUM is None:
+        raise SystemExit("system Chromium not found: sudo apt-get install chromium")
+    return CHROMIUM
+
+
 def watchdog(seconds: float) -> threading.Timer:
     """Hard stop after ``seconds``: kill every server still running, then exit with status 3.
 
@@ -173,7 +183,9 @@ def running_app(app: AppSpec, extra: Sequence[str] = ()) -> Iterator[tuple[objec
     """``streamlit run`` the app on a free loopback port; always stops it. Yields (proc, url)."""
     with tempfile.TemporaryDirectory(prefix="bench-store-") as store:
         proc, url, log = start_streamlit(
-            app.script, env={"TRADE_DASHBOARD_DATA_DIR": store}, extra=list(extra)
+            app.script,
+            env={"TRADE_DASHBOARD_DATA_DIR": store, **dict(app.env)},
+            extra=list(extra),
         )
         _LIVE.add(proc)
         try:

@@ -47,6 +47,7 @@ from common import (
     Y_CHANGED_JS,
     RssSampler,
     print_header,
+    require_chromium,
     running_app,
     summary,
     watchdog,
@@ -407,8 +408,8 @@ def main() -> None:
         help="extra `streamlit run` flag, e.g. --server-arg=--runner.postScriptGC=false",
     )  # fmt: skip
     args = parser.parse_args()
-    if CHROMIUM is None and args.client == "browser":
-        raise SystemExit("system Chromium not found: sudo apt-get install chromium")
+    if args.client == "browser":
+        require_chromium()
     if max(args.sessions) > 50:
         raise SystemExit("at most 50 sessions: this is a 2-core load generator")
     watchdog(args.timeout)

@@ -28,6 +28,7 @@ from common import (  # the benchmarks folder is on sys.path when run as a scrip
     SCRIPT_IDLE,
     Y_CHANGED_JS,
     AppSpec,
+    require_chromium,
     running_app,
     watchdog,
 )
@@ -102,8 +103,7 @@ def main() -> None:
     parser.add_argument("--warmup", type=int, default=3, help="moves before the traced one")
     parser.add_argument("--timeout", type=float, default=300, help="global timeout in seconds")
     args = parser.parse_args()
-    if CHROMIUM is None:
-        raise SystemExit("system Chromium not found: sudo apt-get install chromium")
+    require_chromium()
     watchdog(args.timeout)
     app = DASHBOARD if args.app == "dashboard" else REFERENCE
     with sync_playwright() as p, running_app(app) as (_, url):

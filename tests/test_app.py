@@ -8,7 +8,6 @@ import numpy as np
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from dashboard.ui.tracker_page import CHART_TABS
 from tests.conftest import APP
 
 TIMEOUT = 30
@@ -81,7 +80,7 @@ def test_bootstrap_method_and_comparison():
     assert len(at.get("plotly_chart")) == 1, "only the open tab's chart is built"
     at.radio(key="method").set_value("bootstrap")
     at.toggle(key="compare").set_value(True)
-    at.session_state["chart_tab"] = CHART_TABS[1]
+    at.session_state["view"] = "chance"
     at.run()
     assert not at.exception
     charts = at.get("plotly_chart")
@@ -230,3 +229,23 @@ def test_a_linked_base_year_must_be_one_of_the_linked_basis_years():
     kaz.run()
     assert not kaz.exception and not kaz.info
     assert "Target (2× 2019)" in kpis(kaz)
+
+
+def test_a_hand_move_of_the_growth_slider_makes_the_scenario_custom():
+    """Moving the growth slider while a preset is chosen switches the preset to Custom (its
+    callback reruns the choices, where the preset selector is, with the output); later moves
+    keep it Custom. Which fragments a move reruns is checked in the browser, where only the
+    WebSocket shows it (AppTest reruns the whole page on a plain widget change).
+
+    Numbers: custom 7.0% from $48.7 bn (2025): 1.07 ** n >= 87.64 / 48.7 = 1.7996 ->
+    n >= 8.69 -> 2034; 8.0%: 1.08 ** n >= 1.7996 -> n >= 7.64 -> 2033.
+    """
+    at = AppTest.from_file(str(APP), default_timeout=TIMEOUT).run()
+    assert at.selectbox(key="preset").value == "recent"
+    at.slider(key="growth").set_value(7.0).run()
+    assert not at.exception
+    assert at.selectbox(key="preset").value == "custom", "the selector shows the switch"
+    assert kpis(at)["Scenario reaches target"] == "2034"
+    at.slider(key="growth").set_value(8.0).run()
+    assert at.selectbox(key="preset").value == "custom"
+    assert kpis(at)["Scenario reaches target"] == "2033"

@@ -1,10 +1,10 @@
 """From the tracker's control values to the scenario they ask for, without Streamlit.
 
-The page reads its controls in one of two ways. On a slider move the session already holds every
-control's new value, so the page resolves the scenario and sends the chart *before* it redraws
-the controls (the chart is what the user waits for). On a first visit the values come from the
-widgets themselves (the URL, the defaults). Both go through :func:`resolve`, and the page checks
-that the two agree, so the early chart can never show a scenario the controls do not.
+After a slider move the session already holds every control's new value, so the page resolves
+the scenario and computes the chart before it draws anything; then the widgets, KPIs and chart
+leave in one burst, which the browser renders in one pass. The widgets' own values are
+resolved too, and if they ask for another scenario (a value a widget corrected, or a first
+visit, when the session holds nothing yet) the chart is computed from those instead.
 """
 
 from __future__ import annotations

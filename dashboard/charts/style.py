@@ -67,8 +67,14 @@ def base_layout(
         layout["title"] = {"text": title}
     if fixed_margins:
         layout["legend"]["y"] = -0.1
-        layout["xaxis"]["automargin"] = False
-        layout["yaxis"]["automargin"] = False
+        for axis in (layout["xaxis"], layout["yaxis"]):
+            axis["automargin"] = False
+            # Measured in the browser (benchmarks/trace_move.py): by default Plotly measures
+            # every tick label after each redraw, to hide any that spill past the figure and to
+            # tilt crowded ones; about a tenth of a redraw. Labels here are years and "$N bn",
+            # inside the fixed margins, so neither can happen.
+            axis["ticklabeloverflow"] = "allow"
+            axis["tickangle"] = 0
     return layout
 
 

@@ -3,6 +3,12 @@
 A preset (recent / long-run / required / custom) drives the growth slider; moving the slider by
 hand switches the preset to custom. Every control has a stable key bound to the URL, so a copied
 link restores the view, including a hand-set growth rate.
+
+The tracker is two fragments. The *choices* (statistics basis, base year, growth scenario) set
+what the sliders offer; the *output* holds the sliders, KPIs and charts. A slider move reruns
+the output alone; a choice reruns both (its callback, :func:`_choice_changed`). The browser
+re-renders everything a rerun sends, so a slider move that resends only what it changes
+redraws the chart sooner.
 """
 
 from __future__ import annotations
@@ -22,6 +28,11 @@ PRESET_LABELS = {
     "required": "Required for the target",
     "custom": "Custom",
 }
+#: ``st.fragment(key=...)`` of the tracker's choices and of its output (sliders, KPIs, charts).
+CHOICES_FRAGMENT = "tracker_choices"
+OUTPUT_FRAGMENT = "tracker_output"
+#: The two charts under the KPIs, shown one at a time (the ``view`` control): key -> label.
+CHART_VIEWS = {"trade": "Trade and target", "chance": "Chance of reaching it, by year"}
 GROWTH_RANGE = (-10.0, 30.0)  # percent a year
 VOLATILITY_RANGE = (0.0, 60.0)  # percent, std dev of annual log growth
 SHOCK_RANGE = (-60.0, 30.0)  # percent, one-year level shift
@@ -50,43 +61,54 @@ def _set_if_changed(key: str, value: float) -> None:
         st.session_state[key] = value
 
 
-def _switch_to_custom() -> None:
-    st.session_state["preset"] = "custom"
+def _choice_changed() -> None:
+    """A choice's ``on_change``: redraw the choices and the output.
 
-
-def growth_controls(presets: dict[str, Preset], col_preset, col_slider) -> tuple[str, float]:
-    """The preset selector and the growth slider; returns (preset, slider value in percent).
-
-    :func:`dashboard.analysis.tracker_setup.resolve` turns them into the growth to use.
+    A keyed ``st.rerun`` from a callback replaces the interaction's default rerun (the choices'
+    fragment alone) with the fragments named, in the order named.
     """
-    # A shared link that sets growth but no preset means a hand-set rate.
-    if "growth_seen" not in st.session_state:
-        st.session_state["growth_seen"] = True
-        recent_pct = _clamp_round(presets["recent"].growth * 100, *GROWTH_RANGE, 0.1)
-        if "growth" in st.query_params and "preset" not in st.query_params:
-            # The address bar always holds the slider's value; only a value other than the
-            # default preset's (recent trend) was set by hand.
-            try:
-                by_hand = abs(float(st.query_params["growth"]) - recent_pct) > 1e-9
-            except ValueError:
-                by_hand = False  # garbage: check_url has said so; the default applies
-            if by_hand:
-                st.session_state["preset"] = "custom"
-    preset = col_preset.selectbox(
+    st.rerun([CHOICES_FRAGMENT, OUTPUT_FRAGMENT])
+
+
+def _growth_moved() -> None:
+    """The growth slider's ``on_change``: a hand-set rate makes the scenario Custom.
+
+    When it already is, nothing else changes and the default rerun (the output, which holds the
+    slider) is all that is needed; otherwise the preset selector, in the choices, is redrawn too.
+    """
+    if st.session_state.get("preset") != "custom":
+        st.session_state["preset"] = "custom"
+        st.rerun([CHOICES_FRAGMENT, OUTPUT_FRAGMENT])
+
+
+def choice_args(key: str) -> dict[str, object]:
+    """Key, URL binding and callback of a choice (basis, base year, growth scenario)."""
+    return {"key": key, "bind": "query-params", "on_change": _choice_changed}
+
+
+def preset_control(container) -> str:
+    """The growth scenario selector (see :func:`growth_slider`)."""
+    return container.selectbox(
         "Growth scenario",
         PRESET_ORDER,
-        key="preset",
         format_func=PRESET_LABELS.__getitem__,
-        bind="query-params",
+        **choice_args("preset"),
         help="Recent and long-run trends are measured on the chosen statistics; 'required' "
         "meets the target exactly in the target year.",
     )
+
+
+def growth_slider(presets: dict[str, Preset], preset: str, container) -> float:
+    """The growth slider, set to ``preset``'s rate unless it is "custom"; its value in percent.
+
+    :func:`dashboard.analysis.tracker_setup.resolve` turns (preset, slider) into the growth used.
+    """
     lo, hi = GROWTH_RANGE
     if preset != "custom":
         _set_if_changed("growth", _clamp_round(presets[preset].growth * 100, lo, hi, 0.1))
     elif "growth" not in st.session_state and "growth" not in st.query_params:
         _set_if_changed("growth", _clamp_round(presets["recent"].growth * 100, lo, hi, 0.1))
-    pct = col_slider.slider(
+    return container.slider(
         "Scenario growth per year",
         lo,
         hi,
@@ -94,10 +116,30 @@ def growth_controls(presets: dict[str, Preset], col_preset, col_slider) -> tuple
         key="growth",
         bind="query-params",
         format="%.1f%%",
-        on_change=_switch_to_custom,
+        on_change=_growth_moved,
         help="Moving this slider switches the scenario to Custom.",
     )
-    return preset, pct
+
+
+def custom_growth_from_link(recent_growth: float) -> None:
+    """A shared link that sets growth but no preset means a hand-set rate: make it Custom.
+
+    ``recent_growth`` is the default preset's rate (a fraction). Runs once per session, before
+    the preset selector is drawn.
+    """
+    if "growth_seen" in st.session_state:
+        return
+    st.session_state["growth_seen"] = True
+    if "growth" in st.query_params and "preset" not in st.query_params:
+        recent_pct = _clamp_round(recent_growth * 100, *GROWTH_RANGE, 0.1)
+        # The address bar always holds the slider's value; only a value other than the
+        # default preset's (recent trend) was set by hand.
+        try:
+            by_hand = abs(float(st.query_params["growth"]) - recent_pct) > 1e-9
+        except ValueError:
+            by_hand = False  # garbage: check_url has said so; the default applies
+        if by_hand:
+            st.session_state["preset"] = "custom"
 
 
 def volatility_control(estimate_pct: float | None, container) -> tuple[bool, float]:
@@ -179,4 +221,5 @@ def url_specs(
         "compare": boolean(False),
         "shock_year": integer(first_target_year + 1, first_target_year, HORIZON_YEAR),
         "shock_size": number(0.0, *SHOCK_RANGE, 1.0),
+        "view": choice(CHART_VIEWS["trade"], list(CHART_VIEWS.values())),
     }

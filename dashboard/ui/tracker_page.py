@@ -1,18 +1,17 @@
-"""The target tracker's body: controls, KPIs, charts and downloads, as one Streamlit fragment.
+"""The target tracker's body: choices, then sliders, KPIs, charts and downloads, as two fragments.
 
-A slider move reruns only this fragment, not the entry point and its navigation, and the code
-lives in a module (imported once) rather than in the page file (compiled on every run).
+A slider move reruns only the output fragment (a choice reruns both), not the entry point and
+its navigation, and the code lives in a module (imported once) rather than in the page file
+(compiled on every run).
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass
 
 import pandas as pd
 import plotly.graph_objects as go
 import streamlit as st
-from streamlit.delta_generator import DeltaGenerator
 
 from dashboard.analysis.growth import HORIZON_YEAR, recent_cagr
 from dashboard.analysis.outlook import METHOD_LABELS, Outlook, assess
@@ -38,8 +37,14 @@ from dashboard.ui.data import data_version, observations, pair_spec, target_orig
 from dashboard.ui.downloads import download_buttons
 from dashboard.ui.links import check_url, share_link
 from dashboard.ui.tracker_controls import (
+    CHART_VIEWS,
+    CHOICES_FRAGMENT,
+    OUTPUT_FRAGMENT,
     PRESET_LABELS,
-    growth_controls,
+    choice_args,
+    custom_growth_from_link,
+    growth_slider,
+    preset_control,
     shock_controls,
     unless_set,
     url_specs,
@@ -49,9 +54,6 @@ from dashboard.upload import UploadedSeries, tracker_rows
 
 DEFAULT_TARGET_YEAR = 2030
 DEFAULT_MULTIPLE = 2.0
-CHART_TABS = ("Trade and target", "Chance of reaching it, by year")
-#: (context, Controls) as the widgets returned them in the last run; see ``tracker_view``.
-CONTROLS_SEEN = "_tracker_controls_seen"
 
 
 @dataclass(frozen=True)
@@ -113,72 +115,92 @@ def _chart(fig: go.Figure) -> None:
     st.plotly_chart(fig, key="tracker_chart", config={"displaylogo": False})
 
 
-def _default_controls(
-    bases: list[str], basis_for: Callable[[str], _Basis], first_target_year: int
-) -> Controls:
-    """What the controls hold on a first visit with nothing in the link: the widgets' defaults.
+@dataclass
+class _View:
+    """One run's view of the pair: which statistics it can be tracked on and their setup.
 
-    ``growth`` and ``volatility`` are placeholders: with a preset and the estimated volatility
-    (the defaults) the scenario does not read them.
+    Built at the start of each of the tracker's runs (the page's and each fragment's own): cheap,
+    since the per-pair setup is cached; the observation table is read only for an upload.
     """
-    b = basis_for(bases[0])
-    return Controls(
-        basis=bases[0],
-        base_year=default_base_year(b.years),
-        multiple=DEFAULT_MULTIPLE,
-        target_year=max(DEFAULT_TARGET_YEAR, first_target_year),
-        preset="recent",
-        growth=0.0,
-        vol_manual=b.estimate.sigma is None,
-        volatility=20.0,
-        method="closed",
-        compare=False,
-        shock_year=min(HORIZON_YEAR, first_target_year + 1),
-        shock_size=0.0,
-    )
+
+    pair: Pair
+    upload: UploadedSeries | None
+    bases: list[str]
+    memo: dict[str, _Basis]
+
+    def basis_name(self, code: str) -> str:
+        if code == "upload" and self.upload is not None:
+            return f"Your data: {plain_label(self.upload.label)}"
+        return basis_label(code)
+
+    def basis_for(self, code: str) -> _Basis:
+        if code not in self.memo:  # an uploaded series (the session's own)
+            self.memo[code] = _basis(observations(), self.pair, code, self.upload)
+        return self.memo[code]
+
+    @property
+    def first_target_year(self) -> int:
+        """After the latest figure of every basis: the year sliders keep one range for the pair."""
+        return max(self.basis_for(code).years[-1] for code in self.bases) + 1
+
+    def scenario_for(self, controls: Controls) -> Scenario:
+        b = self.basis_for(controls.basis)
+        name = self.basis_name(controls.basis) if controls.basis == "upload" else None
+        return resolve(self.pair, b.reporter, b.series, controls, basis_name=name)
+
+    def url_specs(self) -> dict:
+        """What the tracker's URL parameters may hold (built only when a link is read or made).
+
+        Base years are those of the basis the link names (the default basis if none): the base
+        year selectbox offers no other. The defaults the notices name are the default basis's
+        recent trend and volatility.
+        """
+        labels = {self.basis_name(b): b for b in self.bases}
+        linked = self.basis_for(labels.get(st.query_params.get("basis", ""), self.bases[0]))
+        default = self.basis_for(self.bases[0])
+        defaults = {}
+        if len(default.series) >= 2:
+            defaults = {
+                "growth_default": recent_cagr(default.series).rate * 100,
+                "volatility_default": (default.estimate.sigma or 0.2) * 100,
+            }
+        first = self.first_target_year
+        return url_specs(
+            list(labels), linked.years, first, max(DEFAULT_TARGET_YEAR, first), **defaults
+        )
 
 
-def _known_controls(context: tuple, defaults: Callable[[], Controls]) -> Controls | None:
-    """The controls' values before the widgets are drawn, when they are known for sure.
+def _view(pair: Pair) -> _View:
+    setup = _pair_setup(data_version(), pair.code)
+    upload = uploaded_for(pair)
+    bases = list(setup.bases) + (["upload"] if upload is not None else [])
+    return _View(pair, upload, bases, dict(setup.by_basis))
 
-    After a move the session holds every control's new value. On a first visit with no setting
-    in the link or the session they are the defaults. Otherwise (a shared link, the targets page
-    opening a target) only the widgets know, and None sends the page down the ordinary path.
-    """
+
+def _session_controls() -> Controls | None:
+    """Every control's value as the session holds it, or None before the controls exist."""
     keys = Controls.widget_keys()
-    seen = st.session_state.get(CONTROLS_SEEN)
-    if seen is not None and seen[0] == context:
-        if all(k in st.session_state for k in keys):
-            return Controls(**{k: st.session_state[k] for k in keys})
+    if not all(k in st.session_state for k in keys):
         return None
-    if seen is None and not any(k in st.query_params or k in st.session_state for k in keys):
-        return defaults()
-    return None
+    return Controls(**{k: st.session_state[k] for k in keys})
 
 
-def _control_widgets(
-    pair: Pair,
-    bases: list[str],
-    basis_name: Callable[[str], str],
-    basis_for: Callable[[str], _Basis],
-    first_target_year: int,
-) -> tuple[Controls, DeltaGenerator]:
-    """Draw the tracker's controls; return their values and a slot for the "growth used" note.
+def _choice_widgets(view: _View) -> None:
+    """The choices: statistics basis, base year and growth scenario (one row).
 
-    The year sliders start at ``first_target_year`` whatever the basis: a slider whose range
-    changes is a new widget to Streamlit and would fall back to its minimum, so switching to
-    statistics one year shorter used to reset the target year to next year.
+    The base years offered are the chosen basis's; a basis with a single figure stops the page
+    with a warning (a trend needs two).
     """
+    pair = view.pair
     c1, c2, c3 = st.columns(3)
     basis = c1.selectbox(
         "Statistics basis",
-        bases,
-        key="basis",
-        format_func=basis_name,
-        bind="query-params",
+        view.bases,
+        format_func=view.basis_name,
+        **choice_args("basis"),
         help="Whose statistics: the two countries' customs report different totals.",
     )
-    b = basis_for(basis)
+    b = view.basis_for(basis)
     years = b.years
     if len(years) < 2:
         st.warning(
@@ -186,16 +208,39 @@ def _control_widgets(
             icon=":material/warning:",
         )
         st.stop()
-    base_default = default_base_year(years)
-    base_year = c2.selectbox(
+    c2.selectbox(
         "Base year",
         years,
-        **unless_set("base_year", index=years.index(base_default)),
-        key="base_year",
-        bind="query-params",
+        **unless_set("base_year", index=years.index(default_base_year(years))),
+        **choice_args("base_year"),
         help="The target is the base year's value times the multiple.",
     )
-    multiple = c3.slider(
+    custom_growth_from_link(recent_cagr(b.series).rate)
+    preset_control(c3)
+
+
+def _slider_widgets(view: _View) -> Controls:
+    """The sliders (target year, multiple, growth) and the uncertainty and shock settings.
+
+    Drawn in the output fragment, after the choices, which they read from the session. The year
+    sliders start at the pair's first target year whatever the basis: a slider whose range
+    changes is a new widget to Streamlit and would fall back to its minimum, so switching to
+    statistics one year shorter used to reset the target year to next year.
+    """
+    first_target_year = view.first_target_year
+    basis, base_year, preset = (st.session_state[k] for k in ("basis", "base_year", "preset"))
+    b = view.basis_for(basis)
+    c1, c2, c3 = st.columns(3)
+    target_year = c1.slider(
+        "Target year (assumption)",
+        first_target_year,
+        HORIZON_YEAR,
+        **unless_set("target_year", value=max(DEFAULT_TARGET_YEAR, first_target_year)),
+        key="target_year",
+        bind="query-params",
+        help="No official year was given for doubling; 2030 is this dashboard's assumption.",
+    )
+    multiple = c2.slider(
         "Multiple of the base year",
         1.0,
         10.0,
@@ -206,18 +251,8 @@ def _control_widgets(
         format="%.1f×",
         help="2.0 = doubling, the pledge of July 2024.",
     )
-    target_year = c1.slider(
-        "Target year (assumption)",
-        first_target_year,
-        HORIZON_YEAR,
-        **unless_set("target_year", value=max(DEFAULT_TARGET_YEAR, first_target_year)),
-        key="target_year",
-        bind="query-params",
-        help="No official year was given for doubling; 2030 is this dashboard's assumption.",
-    )
     presets = scenario_presets(b.series, float(b.series[base_year]) * multiple, target_year)
-    preset, growth = growth_controls(presets, c2, c3)
-    growth_note = c1.empty()
+    growth = growth_slider(presets, preset, c3)
 
     with st.expander("Uncertainty and shocks", icon=":material/tune:"):
         u1, u2, u3 = st.columns(3)
@@ -226,19 +261,156 @@ def _control_widgets(
         method = u2.radio(
             "Method",
             list(METHOD_LABELS),
-            key="method",
             format_func=METHOD_LABELS.__getitem__,
+            key="method",
             bind="query-params",
             help="The bootstrap resamples the history's own swings instead of assuming a "
             "normal distribution.",
         )
         compare = u2.toggle("Show both methods", key="compare", bind="query-params")
         shock_year, shock_size = shock_controls(first_target_year, HORIZON_YEAR, u3, u3)
-    controls = Controls(
+    return Controls(
         basis, base_year, multiple, target_year, preset, growth, vol_manual, volatility, method,
         compare, shock_year, shock_size,
     )  # fmt: skip
-    return controls, growth_note
+
+
+@dataclass(frozen=True)
+class _Computed:
+    scenario: Scenario
+    result: TrackerResult
+    outlook: Outlook
+
+
+def _compute(view: _View, controls: Controls) -> _Computed:
+    """Resolve and assess ``controls``; ScenarioError, KeyError or ValueError if they cannot be."""
+    scenario = view.scenario_for(controls)
+    result, outlook = _outlook(view.basis_for(controls.basis), scenario)
+    return _Computed(scenario, result, outlook)
+
+
+def tracker_view(pair: Pair) -> None:
+    """Everything below the tracker's title, for ``pair``: the choices, then the output.
+
+    Two fragments (:data:`CHOICES_FRAGMENT`, :data:`OUTPUT_FRAGMENT`): a slider move reruns the
+    output alone, a choice both.
+    """
+    view = _view(pair)
+    if not view.bases:
+        st.info(
+            f"There are no total-trade figures for {pair.label} yet, so nothing can be projected. "
+            "See **Data and sources** for what is known, or fetch figures from UN Comtrade there.",
+            icon=":material/info:",
+        )
+        st.stop()
+    check_url("tracker", view.url_specs)
+    _choices_fragment(pair)
+    _output_fragment(pair)
+
+
+@st.fragment(key=CHOICES_FRAGMENT)
+def _choices_fragment(pair: Pair) -> None:
+    with st.container(border=True):
+        _choice_widgets(_view(pair))
+
+
+@st.fragment(key=OUTPUT_FRAGMENT)
+def _output_fragment(pair: Pair) -> None:
+    """Sliders, KPIs, the chosen chart with its notes and downloads, and the share link.
+
+    After a move the session holds every control's new value, so the scenario is computed
+    before anything is drawn: the sliders, KPIs and chart then leave back to back, and the
+    browser, which re-renders the page for each batch of messages it gets, draws them in one
+    pass. The sliders' own values are resolved as well; if they ask for another scenario (a
+    value a widget corrected, or a first visit), that one is computed and shown.
+    """
+    view = _view(pair)
+    early = None
+    if (known := _session_controls()) is not None:
+        try:
+            early = _compute(view, known)
+        except (ScenarioError, KeyError, ValueError):
+            early = None  # computed again below from the widgets' values
+    with st.container(border=True):
+        controls = _slider_widgets(view)
+        growth_note = st.empty()
+    try:
+        scenario = view.scenario_for(controls)
+        done = early if early is not None and early.scenario == scenario else None
+        done = done or _compute(view, controls)
+    except (ScenarioError, KeyError, ValueError) as exc:
+        st.warning(f"This scenario cannot be computed: {exc}.", icon=":material/warning:")
+        return
+    scenario, result, outlook = done.scenario, done.result, done.outlook
+    growth = scenario.growth
+    growth_note.caption(f"Growth used: **{format_pct(growth.rate)}** a year. {growth.label}.")
+
+    inputs = scenario.inputs
+    base_year, multiple, target_year = inputs.base_year, inputs.multiple, inputs.target_year
+    volatility, method, compare = scenario.volatility, scenario.method, scenario.compare
+    shock_year, shock_size = inputs.shock_year, inputs.shock_size
+    proj = outlook.projection
+    basis = controls.basis
+    reporter = view.basis_for(basis).reporter
+
+    if outlook.volatility_source == "fallback":
+        st.warning(
+            f"Too little history to estimate volatility ({outlook.estimate.reason}); the band "
+            f"uses an assumed {format_pct(outlook.volatility)}. Set it by hand under "
+            "*Uncertainty and shocks*.",
+            icon=":material/warning:",
+        )
+    _kpis(result, outlook, multiple, base_year, target_year)
+
+    # One chart at a time, chosen here: only the chosen chart is built, sent and drawn on each
+    # move. Not st.tabs: a tab panel walks its whole subtree for focusable elements whenever
+    # anything in it changes, and a Plotly redraw changes hundreds of nodes (a tenth of the
+    # browser's time per move, measured with benchmarks/profile_move.py).
+    chart_view = st.segmented_control(
+        "Chart",
+        list(CHART_VIEWS),
+        format_func=CHART_VIEWS.__getitem__,
+        default="trade",
+        required=True,
+        key="view",
+        bind="query-params",
+        label_visibility="collapsed",
+    )
+    basis_slug = "your-data" if basis == "upload" else basis_label(reporter)
+    download_params = {**parameters(result), **outlook_summary(outlook)}
+    if chart_view == "trade":
+        tracker_fig = tracker_figure(result, fan=proj.fan)
+        _chart(tracker_fig)
+        _scenario_notes(result, outlook, pair, reporter, base_year, basis)
+        download_buttons(
+            lambda: scenario_table(result, proj.fan),
+            name=export_stem("trade-tracker", pair.code, basis_slug),
+            key="download_tracker",
+            label="the chart's data",
+            parameters=download_params,
+            figure=tracker_fig,
+        )
+    else:
+        _chance_view(outlook, target_year, pair, basis_slug, download_params)
+
+    share_link(
+        {
+            "pair": pair.label,
+            "basis": view.basis_name(basis),
+            "base_year": base_year,
+            "multiple": multiple,
+            "target_year": target_year,
+            "preset": PRESET_LABELS[growth.preset],
+            **({"growth": round(growth.rate * 100, 1)} if growth.preset == "custom" else {}),
+            "vol_manual": volatility is not None,
+            **({"volatility": volatility * 100} if volatility is not None else {}),
+            "method": METHOD_LABELS[method],
+            "compare": compare,
+            "view": CHART_VIEWS[chart_view],
+            **({"shock_year": shock_year, "shock_size": shock_size * 100} if shock_year else {}),
+        },
+        lambda: {**view.url_specs(), "pair": pair_spec()},
+    )  # fmt: skip
 
 
 def _scenario_notes(
@@ -295,201 +467,37 @@ def _chance_view(
     )
 
 
-@st.fragment
-def tracker_view(pair: Pair) -> None:
-    """Everything below the tracker's title, for ``pair``.
-
-    After a slider move, the chart is what the user waits for, so it is sent first: the session
-    already holds every control's new value, and the chart is computed from those before the
-    controls (laid out above it) are redrawn. The widgets' own values are then resolved the same
-    way and must give the same scenario; if they do not (a value a widget corrects), the chart is
-    redrawn by a rerun that takes the ordinary path: widgets first, then the chart.
-    """
-    obs = observations()
-    version = data_version()
-    setup = _pair_setup(version, pair.code)
-    upload = uploaded_for(pair)
-    bases = list(setup.bases) + (["upload"] if upload is not None else [])
-    if not bases:
-        st.info(
-            f"There are no total-trade figures for {pair.label} yet, so nothing can be projected. "
-            "See **Data and sources** for what is known, or fetch figures from UN Comtrade there.",
-            icon=":material/info:",
-        )
-        st.stop()
-
-    def basis_name(code: str) -> str:
-        return f"Your data: {plain_label(upload.label)}" if code == "upload" else basis_label(code)
-
-    memo: dict[str, _Basis] = dict(setup.by_basis)
-
-    def basis_for(code: str) -> _Basis:
-        if code not in memo:  # an uploaded series (the session's own)
-            memo[code] = _basis(obs, pair, code, upload)
-        return memo[code]
-
-    # After the latest figure of every basis: the year sliders keep one range for the pair.
-    first_target_year = max(basis_for(code).years[-1] for code in bases) + 1
-
-    def tracker_specs() -> dict:
-        """What the tracker's URL parameters may hold (built only when a link is read or made).
-
-        Base years are those of the basis the link names (the default basis if none): the base
-        year selectbox offers no other. The defaults the notices name are the default basis's
-        recent trend and volatility.
-        """
-        labels = {basis_name(b): b for b in bases}
-        linked = basis_for(labels.get(st.query_params.get("basis", ""), bases[0]))
-        default = basis_for(bases[0])
-        defaults = {}
-        if len(default.series) >= 2:
-            defaults = {
-                "growth_default": recent_cagr(default.series).rate * 100,
-                "volatility_default": (default.estimate.sigma or 0.2) * 100,
-            }
-        return url_specs(
-            list(labels), linked.years, first_target_year,
-            max(DEFAULT_TARGET_YEAR, first_target_year), **defaults,
-        )  # fmt: skip
-
-    check_url("tracker", tracker_specs)
-
-    def scenario_for(controls: Controls) -> Scenario:
-        b = basis_for(controls.basis)
-        name = basis_name(controls.basis) if controls.basis == "upload" else None
-        return resolve(pair, b.reporter, b.series, controls, basis_name=name)
-
-    context = (pair.code, tuple(bases), version, id(upload))
-    early = None
-    known = _known_controls(context, lambda: _default_controls(bases, basis_for, first_target_year))
-    if known is not None:
-        try:
-            scenario = scenario_for(known)
-            result, outlook = _outlook(basis_for(known.basis), scenario)
-            early = (scenario, result, outlook)
-            tracker_fig = tracker_figure(result, fan=outlook.projection.fan)
-        except (ScenarioError, KeyError, ValueError, TypeError):
-            early = None  # the ordinary path below says what is wrong
-
-    # Laid out top to bottom; filled in the order the user needs them. Everything the early
-    # chart needs is computed above, so these placeholders and the chart leave back to back: the
-    # browser re-renders the whole page for each batch of messages it gets, so fewer batches
-    # before the chart mean an earlier redraw.
-    controls_box = st.container(border=True)
-    kpi_area = st.container()
-    note_area = st.container()
-    # Lazy tabs: only the open tab's chart is built, sent and drawn on each move.
-    scenario_tab, chance_tab = st.tabs(CHART_TABS, key="chart_tab", on_change="rerun")
-    if early is not None and scenario_tab.open:
-        with scenario_tab:
-            _chart(tracker_fig)
-
-    with controls_box:
-        controls, growth_note = _control_widgets(
-            pair, bases, basis_name, basis_for, first_target_year
-        )
-    st.session_state[CONTROLS_SEEN] = (context, controls)
-    basis = controls.basis
-    b = basis_for(basis)
-    scenario = scenario_for(controls)
-    growth = scenario.growth
-    growth_note.caption(f"Growth used: **{format_pct(growth.rate)}** a year. {growth.label}.")
-
-    if early is not None and early[0] != scenario:
-        # A widget corrected a value the session held: draw again, widgets first this time.
-        st.session_state[CONTROLS_SEEN] = None
-        st.rerun()
-    if early is None:
-        try:
-            result, outlook = _outlook(b, scenario)
-        except ScenarioError as exc:
-            st.warning(str(exc), icon=":material/warning:")
-            st.stop()
-        tracker_fig = tracker_figure(result, fan=outlook.projection.fan)
-        if scenario_tab.open:
-            with scenario_tab:
-                _chart(tracker_fig)
-    else:
-        result, outlook = early[1], early[2]
-    reporter = b.reporter
-    inputs = scenario.inputs
-    base_year, multiple, target_year = inputs.base_year, inputs.multiple, inputs.target_year
-    volatility, method, compare = scenario.volatility, scenario.method, scenario.compare
-    shock_year, shock_size = inputs.shock_year, inputs.shock_size
+def _kpis(
+    result: TrackerResult, outlook: Outlook, multiple: float, base_year: int, target_year: int
+) -> None:
+    """The nine KPI cards, in two rows: where trade stands, then the scenario's outlook."""
     proj = outlook.projection
-
-    if outlook.volatility_source == "fallback":
-        with note_area:
-            st.warning(
-                f"Too little history to estimate volatility ({outlook.estimate.reason}); the band "
-                f"uses an assumed {format_pct(outlook.volatility)}. Set it by hand under "
-                "*Uncertainty and shocks*.",
-                icon=":material/warning:",
-            )
-    with kpi_area:
-        with st.container(horizontal=True):
-            st.metric(
-                f"Latest ({result.latest_year})", format_usd(result.latest_value), border=True
-            )
-            st.metric(
-                f"Target ({multiple:g}× {base_year})", format_usd(result.target_value), border=True
-            )
-            st.metric("Progress", format_pct(result.progress, 0), border=True)
-            st.metric(
-                f"Required growth to {target_year}", format_pct(result.required_cagr), border=True
-            )
-            st.metric(
-                "Historical growth",
-                format_pct(result.historical.rate),
-                border=True,
-                help=result.historical.describe(),
-            )
-        with st.container(horizontal=True):
-            st.metric(
-                "Scenario reaches target",
-                str(result.year_reached) if result.year_reached else f"not by {HORIZON_YEAR}",
-                border=True,
-            )
-            st.metric(
-                f"Chance of target by {target_year}",
-                format_pct(proj.probability_at_target_year, 0),
-                border=True,
-                help="P(value in the target year ≥ target), " + METHOD_LABELS[proj.method].lower(),
-            )
-            st.metric("50% likely by", str(proj.year_50 or f"after {HORIZON_YEAR}"), border=True)
-            st.metric("90% likely by", str(proj.year_90 or f"after {HORIZON_YEAR}"), border=True)
-
-    basis_slug = "your-data" if basis == "upload" else basis_label(reporter)
-    download_params = {**parameters(result), **outlook_summary(outlook)}
-    if scenario_tab.open:
-        with scenario_tab:
-            _scenario_notes(result, outlook, pair, reporter, base_year, basis)
-            download_buttons(
-                lambda: scenario_table(result, proj.fan),
-                name=export_stem("trade-tracker", pair.code, basis_slug),
-                key="download_tracker",
-                label="the chart's data",
-                parameters=download_params,
-                figure=tracker_fig,
-            )
-    if chance_tab.open:
-        with chance_tab:
-            _chance_view(outlook, target_year, pair, basis_slug, download_params)
-
-    share_link(
-        {
-            "pair": pair.label,
-            "basis": basis_name(basis),
-            "base_year": base_year,
-            "multiple": multiple,
-            "target_year": target_year,
-            "preset": PRESET_LABELS[growth.preset],
-            **({"growth": round(growth.rate * 100, 1)} if growth.preset == "custom" else {}),
-            "vol_manual": volatility is not None,
-            **({"volatility": volatility * 100} if volatility is not None else {}),
-            "method": METHOD_LABELS[method],
-            "compare": compare,
-            **({"shock_year": shock_year, "shock_size": shock_size * 100} if shock_year else {}),
-        },
-        lambda: {**tracker_specs(), "pair": pair_spec()},
-    )  # fmt: skip
+    with st.container(horizontal=True):
+        st.metric(f"Latest ({result.latest_year})", format_usd(result.latest_value), border=True)
+        st.metric(
+            f"Target ({multiple:g}× {base_year})", format_usd(result.target_value), border=True
+        )
+        st.metric("Progress", format_pct(result.progress, 0), border=True)
+        st.metric(
+            f"Required growth to {target_year}", format_pct(result.required_cagr), border=True
+        )
+        st.metric(
+            "Historical growth",
+            format_pct(result.historical.rate),
+            border=True,
+            help=result.historical.describe(),
+        )
+    with st.container(horizontal=True):
+        st.metric(
+            "Scenario reaches target",
+            str(result.year_reached) if result.year_reached else f"not by {HORIZON_YEAR}",
+            border=True,
+        )
+        st.metric(
+            f"Chance of target by {target_year}",
+            format_pct(proj.probability_at_target_year, 0),
+            border=True,
+            help="P(value in the target year ≥ target), " + METHOD_LABELS[proj.method].lower(),
+        )
+        st.metric("50% likely by", str(proj.year_50 or f"after {HORIZON_YEAR}"), border=True)
+        st.metric("90% likely by", str(proj.year_90 or f"after {HORIZON_YEAR}"), border=True)

@@ -114,6 +114,42 @@ def wait_for_trace_name(page: Page, name: str, chart_key: str = TRACKER_CHART) -
     )
 
 
+class SentElements:
+    """Records which elements the server sends, from the page's WebSocket frames.
+
+    What a rerun resends is invisible on the page (unchanged elements look the same), so tests
+    of a rerun's scope decode the frames themselves (Streamlit's ``ForwardMsg`` protobuf).
+    """
+
+    def __init__(self, page: Page) -> None:
+        self.frames: list[bytes] = []
+        page.on("websocket", lambda ws: ws.on("framereceived", self._record))
+
+    def _record(self, payload: bytes | str) -> None:
+        if isinstance(payload, bytes):
+            self.frames.append(payload)
+
+    def clear(self) -> None:
+        self.frames.clear()
+
+    def sent(self) -> tuple[set[str], set[str]]:
+        """(element types, widget keys) in the deltas received since the last ``clear``."""
+        from streamlit.proto.ForwardMsg_pb2 import ForwardMsg
+
+        types, keys = set(), set()
+        for payload in self.frames:
+            msg = ForwardMsg()
+            msg.ParseFromString(payload)
+            if msg.WhichOneof("type") != "delta" or not msg.delta.HasField("new_element"):
+                continue
+            kind = msg.delta.new_element.WhichOneof("type")
+            types.add(kind)
+            widget_id = getattr(getattr(msg.delta.new_element, kind), "id", "")
+            if widget_id:
+                keys.add(widget_id.rsplit("-", 1)[-1])  # "$$ID-<hash>-<key>"
+        return types, keys
+
+
 def press_slider(page: Page, key: str, arrow: str, times: int) -> None:
     """Move the slider with ``key`` by ``times`` steps with the keyboard, then wait for the run."""
     by_key(page, key).get_by_role("slider").focus()

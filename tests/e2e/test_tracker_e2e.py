@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import re
 from urllib.parse import urlencode
 
 import pandas as pd
@@ -10,6 +11,7 @@ import pytest
 from playwright.sync_api import expect
 
 from tests.e2e.helpers import (
+    SentElements,
     by_key,
     chart_selector,
     chart_trace,
@@ -17,6 +19,7 @@ from tests.e2e.helpers import (
     download,
     metric_value,
     open_app,
+    press_slider,
     wait_for_app_run,
 )
 
@@ -48,6 +51,26 @@ def test_growth_slider_by_keyboard_moves_scenario_and_kpi(page, app_url):
     assert "growth=" in page.url  # the slider wrote its value to the URL
 
 
+def test_a_slider_move_resends_only_what_it_changes(page, app_url):
+    """The choices (basis, base year, growth scenario) and the output (sliders, KPIs, chart) are
+    two fragments. The first hand move of the growth slider switches the scenario to Custom, so
+    the choices are resent with the output; the next move resends the output alone. Nothing
+    outside the tracker (the sidebar's pair selector) is resent by either."""
+    frames = SentElements(page)
+    open_app(page, app_url)
+    frames.clear()
+    press_slider(page, "growth", "ArrowRight", 1)
+    types, keys = frames.sent()
+    assert {"basis", "base_year", "preset", "growth"} <= keys
+    assert "plotly_chart" in types and "pair" not in keys
+    expect(by_key(page, "preset").locator("input")).to_have_value("Custom")
+    frames.clear()
+    press_slider(page, "growth", "ArrowRight", 1)
+    types, keys = frames.sent()
+    assert {"growth", "multiple", "target_year"} <= keys and "plotly_chart" in types
+    assert not keys & {"basis", "base_year", "preset", "pair"}
+
+
 def test_downloaded_csv_holds_the_numbers_on_screen(page, app_url, tmp_path):
     open_app(page, app_url)
     path = download(page, "download_tracker_csv", tmp_path)
@@ -73,13 +96,15 @@ def test_url_parameters_restore_the_view(page, app_url):
     assert metric_value(page, "Scenario reaches target") == "2040"
 
 
-def test_chance_tab_draws_the_probability_chart(page, app_url):
-    """The second tab is built when opened: its chart's curve at 2030 is the KPI's 53% (recent
-    trend, estimated volatility), and a slider move redraws it while it is the open tab."""
+def test_chance_view_draws_the_probability_chart(page, app_url):
+    """The second chart is built when chosen: its curve at 2030 is the KPI's 53% (recent trend,
+    estimated volatility), a slider move redraws it while it is shown, and the choice is in
+    the address bar."""
     open_app(page, app_url)
     expect(page.locator(chart_selector("probability_chart"))).to_have_count(0)
-    page.get_by_role("tab", name="Chance of reaching it, by year").click()
+    by_key(page, "view").get_by_role("radio", name="Chance of reaching it, by year").click()
     wait_for_app_run(page)
+    expect(page).to_have_url(re.compile(r"view=Chance"))
     expect(page.locator(chart_selector("probability_chart"))).to_have_count(1)
     curve = chart_trace(page, "Closed form", chart_key="probability_chart")
     assert curve is not None
@@ -90,4 +115,4 @@ def test_chance_tab_draws_the_probability_chart(page, app_url):
     wait_for_app_run(page)
     after = chart_trace(page, "Closed form", chart_key="probability_chart")
     assert dict(zip(after["x"], after["y"], strict=True))[2030] < at_2030
-    expect(page.locator(chart_selector())).to_have_count(0)  # the other tab's chart is not built
+    expect(page.locator(chart_selector())).to_have_count(0)  # the other chart is not built
