@@ -178,7 +178,9 @@ async def _rerun(ws, widget_states=None, fragment_id: str = "", page_hash: str =
     """Ask for a rerun the way the frontend does (a BackMsg) and read the ForwardMsgs to the end.
 
     A widget inside an ``st.fragment`` makes the frontend rerun only that fragment (it sends the
-    fragment's id); this client does the same once the first run told it the id.
+    fragment's id); this client does the same once the first run told it the id. A callback may
+    end the run early and ask for another (the tracker's first hand move of the growth slider
+    reruns both of its fragments): the times are to the end of the last run.
     """
     msg = BackMsg()
     msg.rerun_script.query_string = ""
@@ -210,6 +212,8 @@ async def _rerun(ws, widget_states=None, fragment_id: str = "", page_hash: str =
             elif which == "exception":
                 out.exception = el.exception.message or el.exception.type or "exception"
         elif kind == "script_finished":
+            if fm.script_finished == ForwardMsg.FINISHED_EARLY_FOR_RERUN:
+                continue  # a callback asked for another run (a keyed st.rerun): read it too
             out.finished_ms = (time.perf_counter() - t0) * 1e3
             return out
 
