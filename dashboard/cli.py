@@ -15,7 +15,8 @@ from pathlib import Path
 
 from dashboard.model import DataFileError, Pair
 
-APP_PATH = Path(__file__).resolve().parent / "streamlit_app.py"
+#: ``streamlit_app.py`` behind an ``st.App`` that warms the server up before the first visit.
+APP_PATH = Path(__file__).resolve().parent / "server_app.py"
 #: Modules that add their own subcommands (each has ``register(subparsers)``).
 COMMAND_MODULES = ("dashboard.cli_data", "dashboard.cli_registry")
 

@@ -1,8 +1,8 @@
 """Streamlit entry point: page config, the shared pair selector, navigation between pages.
 
-Run from the repository root: ``streamlit run dashboard/streamlit_app.py`` (or
-``trade-dashboard serve``). The pages live in ``app_pages/``; they only wire widgets to the pure
-analysis and chart functions.
+Run from the repository root with ``trade-dashboard serve`` (or ``streamlit run
+dashboard/server_app.py``: this app, warmed up as the server starts). The pages live in
+``app_pages/``; they only wire widgets to the pure analysis and chart functions.
 """
 
 from pathlib import Path

@@ -42,9 +42,30 @@ def data_version() -> tuple[str, str, int]:
     Cached helpers take these plain values instead of the frames, so a cache lookup costs a
     hash of three values, not of a data frame.
     """
+    return _version(st.session_state.get("prefer", "auto"))
+
+
+def _version(prefer: str) -> tuple[str, str, int]:
     s = store()
     stamp = s.path.stat().st_mtime_ns if s.exists() else 0
-    return st.session_state.get("prefer", "auto"), str(s.directory), stamp
+    return prefer, str(s.directory), stamp
+
+
+def warm_up() -> None:
+    """Do before the first visit what the first visit would do: import the tracker's modules
+    (pandas, Plotly, pandera, the analysis) and fill the data caches with what the default view
+    reads. Called once as the server starts (``dashboard/server_app.py``). A bad data file is
+    left for the first page run to report, with its message.
+    """
+    import dashboard.ui.tracker_page  # noqa: F401  (imported for its side effect: loaded once)
+
+    version = _version("auto")
+    try:
+        _merged(*version)
+        _targets()
+        _labels_for(*version)
+    except DataFileError:
+        pass
 
 
 def _observations() -> pd.DataFrame:

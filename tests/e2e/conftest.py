@@ -103,7 +103,7 @@ def browser():
 def app_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     store = tmp_path_factory.mktemp("e2e-store")
     proc, url, log = start_streamlit(
-        ROOT / "dashboard" / "streamlit_app.py", env={"TRADE_DASHBOARD_DATA_DIR": str(store)}
+        ROOT / "dashboard" / "server_app.py", env={"TRADE_DASHBOARD_DATA_DIR": str(store)}
     )
     yield url
     stop(proc)
