@@ -3,7 +3,8 @@
 Run: ``python benchmarks/feature_cost.py [--moves 30]``.
 
 Starts the reference app, ``feature_app.py`` with a growing set of the tracker's parts (each
-row adds one group to the row above), and the dashboard itself, all at once, then moves each
+row adds one group to the row above; with none it is the reference app), and the dashboard
+itself, all at once, then moves each
 one's growth slider ``--moves`` times, interleaved, and prints keypress -> chart redrawn p50
 and p95, the ratio to the reference and each row's increment. Measured the same way as
 ``browser_bench.py`` (same page instrumentation, same move function).
@@ -31,7 +32,9 @@ from common import (  # the benchmarks folder is on sys.path when run as a scrip
 from playwright.sync_api import sync_playwright
 
 LADDER = (
-    ("shell: 4 pages, sidebar selector, title, explainer; the dashboard's scenario and chart", ""),
+    ("+ the dashboard's scenario and tracker chart", "chart"),
+    ("+ 4 pages in a top navigation, title, caption, explainer", "pages"),
+    ("+ the pair selector in a sidebar", "sidebar"),
     ("+ choices: 3 selectboxes, target-year and multiple sliders", "choices"),
     ("+ uncertainty expander: 6 widgets", "expander"),
     ("+ 9 KPI cards", "kpis"),
