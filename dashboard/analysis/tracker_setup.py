@@ -2,7 +2,7 @@
 
 After a slider move the session already holds every control's new value, so the page resolves
 the scenario and computes the chart before it draws anything; then the widgets, KPIs and chart
-leave in one burst, which the browser renders in one pass. The widgets' own values are
+leave back to back, in fewer batches for the browser to render. The widgets' own values are
 resolved too, and if they ask for another scenario (a value a widget corrected, or a first
 visit, when the session holds nothing yet) the chart is computed from those instead.
 """

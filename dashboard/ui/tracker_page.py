@@ -320,9 +320,9 @@ def _output_fragment(pair: Pair) -> None:
 
     After a move the session holds every control's new value, so the scenario is computed
     before anything is drawn: the sliders, KPIs and chart then leave back to back, and the
-    browser, which re-renders the page for each batch of messages it gets, draws them in one
-    pass. The sliders' own values are resolved as well; if they ask for another scenario (a
-    value a widget corrected, or a first visit), that one is computed and shown.
+    browser, which re-renders the page for each batch of messages it gets, gets fewer batches.
+    The sliders' own values are resolved as well; if they ask for another scenario (a value a
+    widget corrected, or a first visit), that one is computed and shown.
     """
     view = _view(pair)
     early = None
