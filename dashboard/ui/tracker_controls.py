@@ -13,9 +13,10 @@ redraws the chart sooner.
 
 from __future__ import annotations
 
+import pandas as pd
 import streamlit as st
 
-from dashboard.analysis.growth import HORIZON_YEAR
+from dashboard.analysis.growth import HORIZON_YEAR, recent_cagr
 from dashboard.analysis.outlook import METHOD_LABELS
 from dashboard.analysis.presets import Preset
 from dashboard.analysis.tracker_setup import default_base_year
@@ -121,17 +122,17 @@ def growth_slider(presets: dict[str, Preset], preset: str, container) -> float:
     )
 
 
-def custom_growth_from_link(recent_growth: float) -> None:
+def custom_growth_from_link(series: pd.Series) -> None:
     """A shared link that sets growth but no preset means a hand-set rate: make it Custom.
 
-    ``recent_growth`` is the default preset's rate (a fraction). Runs once per session, before
-    the preset selector is drawn.
+    ``series`` is the basis's history, whose recent trend is the default preset. Runs before
+    the preset selector is drawn, and does its work once per session.
     """
     if "growth_seen" in st.session_state:
         return
     st.session_state["growth_seen"] = True
     if "growth" in st.query_params and "preset" not in st.query_params:
-        recent_pct = _clamp_round(recent_growth * 100, *GROWTH_RANGE, 0.1)
+        recent_pct = _clamp_round(recent_cagr(series).rate * 100, *GROWTH_RANGE, 0.1)
         # The address bar always holds the slider's value; only a value other than the
         # default preset's (recent trend) was set by hand.
         try:

@@ -70,14 +70,15 @@ class _Basis:
         return [int(y) for y in self.series.index]
 
 
-def _basis(obs: pd.DataFrame, pair: Pair, code: str, upload: UploadedSeries | None) -> _Basis:
-    if code == "upload" and upload is not None:
-        reporter = upload.reporter if upload.reporter in (pair.a, pair.b) else pair.a
-        obs = tracker_rows(upload, reporter, pair.other(reporter))
-    else:
-        reporter = code
+def _basis(obs: pd.DataFrame, pair: Pair, reporter: str) -> _Basis:
     series = basis_series(obs, reporter, pair.other(reporter))
     return _Basis(reporter, obs, series, estimate_volatility(series))
+
+
+def _upload_basis(pair: Pair, upload: UploadedSeries) -> _Basis:
+    """The session's uploaded series as a basis (it needs nothing from the stored data)."""
+    reporter = upload.reporter if upload.reporter in (pair.a, pair.b) else pair.a
+    return _basis(tracker_rows(upload, reporter, pair.other(reporter)), pair, reporter)
 
 
 @dataclass(frozen=True)
@@ -95,20 +96,7 @@ def _pair_setup(version: tuple[str, str, int], pair_code: str) -> _PairSetup:
     obs = observations()
     pair = Pair.parse(pair_code)
     bases = tuple(bases_for(obs, pair))
-    return _PairSetup(bases, {code: _basis(obs, pair, code, None) for code in bases})
-
-
-def _outlook(basis: _Basis, scenario: Scenario) -> tuple[TrackerResult, Outlook]:
-    """Track and assess ``scenario``; ScenarioError with a one-line reason if it cannot be."""
-    result = track(basis.obs, scenario.inputs)
-    outlook = assess(
-        result,
-        volatility=scenario.volatility,
-        method=scenario.method,
-        compare=scenario.compare,
-        estimate=basis.estimate,
-    )
-    return result, outlook
+    return _PairSetup(bases, {code: _basis(obs, pair, code) for code in bases})
 
 
 def _chart(fig: go.Figure) -> None:
@@ -134,8 +122,8 @@ class _View:
         return basis_label(code)
 
     def basis_for(self, code: str) -> _Basis:
-        if code not in self.memo:  # an uploaded series (the session's own)
-            self.memo[code] = _basis(observations(), self.pair, code, self.upload)
+        if code not in self.memo and code == "upload" and self.upload is not None:
+            self.memo[code] = _upload_basis(self.pair, self.upload)  # the session's own series
         return self.memo[code]
 
     @property
@@ -215,7 +203,7 @@ def _choice_widgets(view: _View) -> None:
         **choice_args("base_year"),
         help="The target is the base year's value times the multiple.",
     )
-    custom_growth_from_link(recent_cagr(b.series).rate)
+    custom_growth_from_link(b.series)
     preset_control(c3)
 
 
@@ -282,10 +270,17 @@ class _Computed:
     outlook: Outlook
 
 
-def _compute(view: _View, controls: Controls) -> _Computed:
-    """Resolve and assess ``controls``; ScenarioError, KeyError or ValueError if they cannot be."""
-    scenario = view.scenario_for(controls)
-    result, outlook = _outlook(view.basis_for(controls.basis), scenario)
+def _compute(basis: _Basis, scenario: Scenario) -> _Computed:
+    """Track and assess ``scenario`` on ``basis``; ScenarioError with a one-line reason if it
+    cannot be."""
+    result = track(basis.obs, scenario.inputs)
+    outlook = assess(
+        result,
+        volatility=scenario.volatility,
+        method=scenario.method,
+        compare=scenario.compare,
+        estimate=basis.estimate,
+    )
     return _Computed(scenario, result, outlook)
 
 
@@ -328,7 +323,7 @@ def _output_fragment(pair: Pair) -> None:
     early = None
     if (known := _session_controls()) is not None:
         try:
-            early = _compute(view, known)
+            early = _compute(view.basis_for(known.basis), view.scenario_for(known))
         except (ScenarioError, KeyError, ValueError):
             early = None  # computed again below from the widgets' values
     with st.container(border=True):
@@ -336,8 +331,10 @@ def _output_fragment(pair: Pair) -> None:
         growth_note = st.empty()
     try:
         scenario = view.scenario_for(controls)
-        done = early if early is not None and early.scenario == scenario else None
-        done = done or _compute(view, controls)
+        if early is not None and early.scenario == scenario:
+            done = early
+        else:
+            done = _compute(view.basis_for(controls.basis), scenario)
     except (ScenarioError, KeyError, ValueError) as exc:
         st.warning(f"This scenario cannot be computed: {exc}.", icon=":material/warning:")
         return
@@ -438,7 +435,7 @@ def _scenario_notes(
 def _chance_view(
     outlook: Outlook, target_year: int, pair: Pair, basis_slug: str, download_params: dict
 ) -> None:
-    """The "chance by year" tab: probability chart, its summary and its download menu."""
+    """The "chance by year" view: probability chart, its summary and its download menu."""
     proj, other = outlook.projection, outlook.comparison
     probability_fig = probability_figure(
         proj.curve,
