@@ -34,8 +34,12 @@ from common import (  # the benchmarks folder is on sys.path when run as a scrip
     LAST_Y_JS,
     MOVE_LOG_JS,
     SCRIPT_IDLE,
+    TIMEOUT_MS,
+    VIEWPORT,
     Y_CHANGED_JS,
     AppSpec,
+    add_run_options,
+    open_for_moves,
     print_header,
     require_chromium,
     running_app,
@@ -43,9 +47,6 @@ from common import (  # the benchmarks folder is on sys.path when run as a scrip
     watchdog,
 )
 from playwright.sync_api import Browser, Page, sync_playwright
-
-VIEWPORT = {"width": 1400, "height": 1000}
-TIMEOUT_MS = 60_000
 
 
 def cold_sample(browser: Browser, app: AppSpec, url: str) -> dict[str, float]:
@@ -72,17 +73,6 @@ def cold_sample(browser: Browser, app: AppSpec, url: str) -> dict[str, float]:
         return {"drawn": drawn, "wall": wall, **marks}
     finally:
         context.close()
-
-
-def open_for_moves(browser: Browser, app: AppSpec, url: str) -> Page:
-    context = browser.new_context(viewport=VIEWPORT)
-    context.add_init_script(INSTRUMENT_JS)
-    page = context.new_page()
-    page.set_default_timeout(TIMEOUT_MS)
-    page.goto(url)
-    page.wait_for_function(CHART_DRAWN_JS, arg=[app.chart_selector, app.trace_prefix])
-    page.locator(SCRIPT_IDLE).wait_for(state="attached")
-    return page
 
 
 def move_sample(page: Page, app: AppSpec, arrow: str) -> dict[str, float]:
@@ -126,11 +116,7 @@ def main() -> None:
     parser.add_argument("--cold", type=int, default=10, help="warm-server first renders per app")
     parser.add_argument("--restarts", type=int, default=3, help="fresh-server first renders")
     parser.add_argument("--moves", type=int, default=30, help="slider moves per app")
-    parser.add_argument("--timeout", type=float, default=900, help="global timeout in seconds")
-    parser.add_argument(
-        "--server-arg", action="append", default=[],
-        help="extra `streamlit run` flag for both apps, e.g. --server-arg=--runner.fastReruns=0",
-    )  # fmt: skip
+    add_run_options(parser, timeout=900, server_args="--runner.fastReruns=0")
     args = parser.parse_args()
     require_chromium()
     watchdog(args.timeout)

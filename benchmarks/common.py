@@ -10,6 +10,7 @@ the first animation frame at which Plotly's ``_fullData`` holds the new numbers.
 
 from __future__ import annotations
 
+import argparse
 import contextlib
 import math
 import os
@@ -24,6 +25,10 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from playwright.sync_api import Browser, Page
 
 ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
@@ -39,10 +44,14 @@ __all__ = [
     "INSTRUMENT_JS",
     "REFERENCE",
     "ROOT",
+    "TIMEOUT_MS",
+    "VIEWPORT",
     "AppSpec",
     "RssSampler",
+    "add_run_options",
     "command_line",
     "machine_facts",
+    "open_for_moves",
     "percentile",
     "require_chromium",
     "running_app",
@@ -149,6 +158,37 @@ SCRIPT_IDLE = "[data-testid='stApp'][data-test-script-state='notRunning']"
 
 #: Servers started by ``running_app`` and not yet stopped: the watchdog kills them on timeout.
 _LIVE: set = set()
+
+
+#: The desktop window every single-page browser benchmark uses.
+VIEWPORT = {"width": 1400, "height": 1000}
+TIMEOUT_MS = 60_000
+
+
+def open_for_moves(browser: Browser, app: AppSpec, url: str) -> Page:
+    """A new context on ``url`` with the page instrumentation, once the chart is drawn and the
+    script is idle: ready for slider moves."""
+    context = browser.new_context(viewport=VIEWPORT)
+    context.add_init_script(INSTRUMENT_JS)
+    page = context.new_page()
+    page.set_default_timeout(TIMEOUT_MS)
+    page.goto(url)
+    page.wait_for_function(CHART_DRAWN_JS, arg=[app.chart_selector, app.trace_prefix])
+    page.locator(SCRIPT_IDLE).wait_for(state="attached")
+    return page
+
+
+def add_run_options(
+    parser: argparse.ArgumentParser, timeout: float, server_args: str | None = None
+) -> None:
+    """``--timeout`` (the watchdog's, in seconds) and, given an example flag for its help,
+    ``--server-arg`` (extra ``streamlit run`` flags, repeatable)."""
+    parser.add_argument("--timeout", type=float, default=timeout, help="global timeout, seconds")
+    if server_args is not None:
+        parser.add_argument(
+            "--server-arg", action="append", default=[],
+            help=f"extra `streamlit run` flag, e.g. --server-arg={server_args}",
+        )  # fmt: skip
 
 
 def require_chromium() -> str:

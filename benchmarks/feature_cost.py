@@ -15,7 +15,7 @@ from __future__ import annotations
 import argparse
 import contextlib
 
-from browser_bench import move_sample, open_for_moves
+from browser_bench import move_sample
 from common import (  # the benchmarks folder is on sys.path when run as a script
     CHROMIUM,
     CHROMIUM_ARGS,
@@ -23,6 +23,8 @@ from common import (  # the benchmarks folder is on sys.path when run as a scrip
     REFERENCE,
     ROOT,
     AppSpec,
+    add_run_options,
+    open_for_moves,
     print_header,
     require_chromium,
     running_app,
@@ -57,7 +59,7 @@ def ladder_apps() -> list[AppSpec]:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--moves", type=int, default=30, help="slider moves per app")
-    parser.add_argument("--timeout", type=float, default=900, help="global timeout in seconds")
+    add_run_options(parser, timeout=900)
     args = parser.parse_args()
     require_chromium()
     watchdog(args.timeout)

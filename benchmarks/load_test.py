@@ -46,6 +46,7 @@ from common import (
     SCRIPT_IDLE,
     Y_CHANGED_JS,
     RssSampler,
+    add_run_options,
     print_header,
     require_chromium,
     running_app,
@@ -406,11 +407,7 @@ def main() -> None:
         "--open-parallel", type=int, default=2, help="sessions opening at the same time"
     )
     parser.add_argument("--level-timeout", type=float, default=300, help="seconds per N")
-    parser.add_argument("--timeout", type=float, default=1200, help="global timeout, seconds")
-    parser.add_argument(
-        "--server-arg", action="append", default=[],
-        help="extra `streamlit run` flag, e.g. --server-arg=--runner.postScriptGC=false",
-    )  # fmt: skip
+    add_run_options(parser, timeout=1200, server_args="--runner.postScriptGC=false")
     args = parser.parse_args()
     if args.client == "browser":
         require_chromium()

@@ -19,12 +19,11 @@ import collections
 import urllib.request
 
 from common import (  # the benchmarks folder is on sys.path when run as a script
-    CHART_DRAWN_JS,
     CHROMIUM_ARGS,
     DASHBOARD,
-    INSTRUMENT_JS,
     REFERENCE,
-    SCRIPT_IDLE,
+    add_run_options,
+    open_for_moves,
     require_chromium,
     running_app,
     watchdog,
@@ -90,18 +89,14 @@ def main() -> None:
     parser.add_argument("--app", choices=("dashboard", "reference"), default="dashboard")
     parser.add_argument("--moves", type=int, default=8, help="profiled moves")
     parser.add_argument("--top", type=int, default=40, help="functions listed per table")
-    parser.add_argument("--timeout", type=float, default=300, help="global timeout in seconds")
+    add_run_options(parser, timeout=300)
     args = parser.parse_args()
     chromium = require_chromium()
     watchdog(args.timeout)
     app = DASHBOARD if args.app == "dashboard" else REFERENCE
     with sync_playwright() as p, running_app(app) as (_, url):
         browser = p.chromium.launch(executable_path=chromium, headless=True, args=CHROMIUM_ARGS)
-        page = browser.new_context(viewport={"width": 1400, "height": 1000}).new_page()
-        page.add_init_script(INSTRUMENT_JS)
-        page.goto(url)
-        page.wait_for_function(CHART_DRAWN_JS, arg=[app.chart_selector, app.trace_prefix])
-        page.locator(SCRIPT_IDLE).wait_for(state="attached")
+        page = open_for_moves(browser, app, url)
         for _ in range(3):
             move(page, app)
         cdp = page.context.new_cdp_session(page)

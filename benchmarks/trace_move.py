@@ -18,16 +18,16 @@ import collections
 import json
 
 from common import (  # the benchmarks folder is on sys.path when run as a script
-    CHART_DRAWN_JS,
     CHROMIUM,
     CHROMIUM_ARGS,
     DASHBOARD,
-    INSTRUMENT_JS,
     LAST_Y_JS,
     REFERENCE,
     SCRIPT_IDLE,
     Y_CHANGED_JS,
     AppSpec,
+    add_run_options,
+    open_for_moves,
     require_chromium,
     running_app,
     watchdog,
@@ -101,18 +101,14 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--app", choices=("dashboard", "reference"), default="dashboard")
     parser.add_argument("--warmup", type=int, default=3, help="moves before the traced one")
-    parser.add_argument("--timeout", type=float, default=300, help="global timeout in seconds")
+    add_run_options(parser, timeout=300)
     args = parser.parse_args()
     require_chromium()
     watchdog(args.timeout)
     app = DASHBOARD if args.app == "dashboard" else REFERENCE
     with sync_playwright() as p, running_app(app) as (_, url):
         browser = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
-        page = browser.new_context(viewport={"width": 1400, "height": 1000}).new_page()
-        page.add_init_script(INSTRUMENT_JS)
-        page.goto(url)
-        page.wait_for_function(CHART_DRAWN_JS, arg=[app.chart_selector, app.trace_prefix])
-        page.locator(SCRIPT_IDLE).wait_for(state="attached")
+        page = open_for_moves(browser, app, url)
         for _ in range(args.warmup):
             move(page, app)
         browser.start_tracing(page=page, categories=CATEGORIES)
