@@ -222,17 +222,7 @@ def test_preview_fetch_maps_records_to_validated_observations(server, fake, stor
     assert result.endpoint == "preview" and result.warnings == ()
 
     (req,) = data_requests(server)
-    assert dict(req.args) == {
-        "reporterCode": "156",
-        "partnerCode": "398",
-        "period": "2023",
-        "cmdCode": "TOTAL",
-        "flowCode": "X,M",
-        "partner2Code": "0",
-        "customsCode": "C00",
-        "motCode": "0",
-        "includeDesc": "true",
-    }
+    assert dict(req.args) == preview_query(2023)  # reporter 156 (China), partner 398
     assert KEY_HEADER not in req.headers
     assert set(obs["source_url"]) == {f"{base(server)}{PREVIEW_PATH}?{req.query_string.decode()}"}
     # The store now holds the seed row plus the 3 fetched rows.
