@@ -26,12 +26,12 @@ from werkzeug import Request, Response
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from dashboard.sources.comtrade import FINAL_PATH, PREVIEW_PATH, ComtradeClient  # noqa: E402
-from dashboard.sources.reference import PARTNERS_PATH, REPORTERS_PATH  # noqa: E402
-from dashboard.store import LocalStore  # noqa: E402
-from dashboard.validation import validate_observations  # noqa: E402
+from dashboard.ingest.comtrade.client import FINAL_PATH, PREVIEW_PATH, ComtradeClient  # noqa: E402
+from dashboard.ingest.comtrade.codes import PARTNERS_PATH, REPORTERS_PATH  # noqa: E402
+from dashboard.ingest.store import LocalStore  # noqa: E402
+from dashboard.ingest.validation import validate_observations  # noqa: E402
 
-FIXTURES = ROOT / "tests" / "fixtures" / "comtrade"
+FIXTURES = ROOT / "tests" / "support" / "fixtures" / "comtrade"
 
 
 def _load(name: str):

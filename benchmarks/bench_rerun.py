@@ -32,16 +32,18 @@ sys.path.insert(0, str(ROOT))
 
 from streamlit.testing.v1 import AppTest  # noqa: E402
 
-APP = ROOT / "dashboard" / "streamlit_app.py"
+from tests.support.apptest import switch_screen  # noqa: E402
+
+APP = ROOT / "dashboard" / "app" / "main.py"
 REFERENCE = ROOT / "benchmarks" / "reference_app.py"
-# Page name -> (page file or None for the reference app, widget kind, key, values to cycle).
+# Page name -> (screen URL path or None for the reference app, widget kind, key, values to cycle).
 PAGES: dict[str, tuple[str | None, str, str, list]] = {
     "reference (bare slider + Plotly line)": (None, "slider", "growth", [5.0, 8.0, 11.0, 14.0]),
-    "tracker (growth slider)": ("app_pages/tracker.py", "slider", "growth", [5.0, 8.0, 11.0, 14.0]),
-    "mirror (CIF/FOB toggle)": ("app_pages/mirror.py", "toggle", "cif_fob", [True, False]),
-    "targets (all-pairs toggle)": ("app_pages/targets.py", "toggle", "all_pairs", [True, False]),
+    "tracker (growth slider)": ("tracker", "slider", "growth", [5.0, 8.0, 11.0, 14.0]),
+    "mirror (CIF/FOB toggle)": ("mirror", "toggle", "cif_fob", [True, False]),
+    "targets (all-pairs toggle)": ("targets", "toggle", "all_pairs", [True, False]),
     "data (preference radio)": (
-        "app_pages/data_sources.py", "radio", "prefer", ["snapshot", "comtrade", "auto"],
+        "data", "radio", "prefer", ["snapshot", "comtrade", "auto"],
     ),
 }  # fmt: skip
 
@@ -66,8 +68,8 @@ def bench_page(page: str | None, kind: str, key: str, values: list, repeats: int
     at = AppTest.from_file(str(APP if page else REFERENCE), default_timeout=60)
     t0 = time.perf_counter()
     at.run()
-    if page not in (None, "app_pages/tracker.py"):
-        at.switch_page(page).run()
+    if page not in (None, "tracker"):
+        switch_screen(at, page).run()
     cold = (time.perf_counter() - t0) * 1e3
     assert not at.exception, at.exception
     times = []

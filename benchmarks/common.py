@@ -76,7 +76,7 @@ class AppSpec:
         return f".st-key-{self.chart_key} .js-plotly-plot"
 
 
-DASHBOARD = AppSpec("dashboard (tracker)", ROOT / "dashboard" / "server_app.py",
+DASHBOARD = AppSpec("dashboard (tracker)", ROOT / "dashboard" / "app" / "server.py",
                     "tracker_chart", "Scenario")  # fmt: skip
 REFERENCE = AppSpec("reference app", ROOT / "benchmarks" / "reference_app.py", "chart", "scenario")
 APPS = (DASHBOARD, REFERENCE)

@@ -32,8 +32,8 @@ from dashboard.analysis.series import basis_series
 from dashboard.analysis.tracker import TrackerInputs, track
 from dashboard.analysis.uncertainty import estimate_volatility
 from dashboard.charts.tracker import tracker_figure
+from dashboard.ingest.snapshot import load_observations
 from dashboard.model import Pair
-from dashboard.snapshot import load_observations
 
 FEATURES = set(filter(None, os.environ.get("FEATURES", "").split(",")))
 BIND = {"bind": "query-params"} if "bind" in FEATURES else {}

@@ -1,4 +1,4 @@
-"""Untrusted text (upload labels, API names, URL values) made safe to show.
+"""Untrusted text (upload labels, API names, URL values) made safe to show or to export.
 
 Streamlit renders Markdown, so a label like ``**x**`` or ``[x](javascript:...)`` from a file or an
 API would be formatted or linked. Everything that did not come from this project's own code goes
@@ -13,6 +13,9 @@ import unicodedata
 MAX_LABEL_CHARS = 80
 # Every ASCII punctuation character: Markdown (and Streamlit's $...$ LaTeX) can only act on these.
 _MD_PUNCTUATION = re.compile(r"([!-/:-@\[-`{-~])")
+# A leading character a spreadsheet reads as the start of a formula (after any apostrophes).
+_GUARDED = re.compile(r"^'*[=+\-@\t\r\n\0]")
+_NEEDS_UNGUARD = re.compile(r"^'+[=+\-@\t\r\n\0]")
 
 
 def plain_label(text: object, max_chars: int = MAX_LABEL_CHARS) -> str:
@@ -46,3 +49,20 @@ def safe_label(text: object, max_chars: int = MAX_LABEL_CHARS) -> str:
     ``**bold**``; ``[x](javascript:...)`` can no longer form a link.
     """
     return escape_markdown(plain_label(text, max_chars))
+
+
+# --- formula-injection guard (spreadsheets), shared by exports and the upload parser ----------
+
+
+def guard_text(text: str) -> str:
+    """Prefix one apostrophe if a spreadsheet could read ``text`` as a formula.
+
+    >>> guard_text("=HYPERLINK(1)"), guard_text("-2+3"), guard_text("Astana")
+    ("'=HYPERLINK(1)", "'-2+3", 'Astana')
+    """
+    return "'" + text if _GUARDED.match(text) else text
+
+
+def unguard_text(text: str) -> str:
+    """Undo :func:`guard_text`: ``unguard_text(guard_text(s)) == s`` for every string ``s``."""
+    return text[1:] if _NEEDS_UNGUARD.match(text) else text

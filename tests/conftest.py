@@ -7,9 +7,7 @@ from pathlib import Path
 
 import pytest
 
-ROOT = Path(__file__).resolve().parents[1]
-DATA = ROOT / "data"
-APP = ROOT / "dashboard" / "streamlit_app.py"
+from tests.support.paths import DATA
 
 
 @pytest.fixture(autouse=True)

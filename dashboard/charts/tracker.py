@@ -103,31 +103,6 @@ def tracker_figure(result: TrackerResult, fan: pd.DataFrame | None = None) -> go
     return unvalidated_figure(data, layout)
 
 
-def chart_data(result: TrackerResult, fan: pd.DataFrame | None = None) -> pd.DataFrame:
-    """The chart's data as one tidy table (what the download button offers).
-
-    Columns: year, kind (observed/scenario/required/target), value_usd, plus provenance columns for
-    observed rows and, when a fan is given, the percentiles on scenario rows.
-    """
-    obs = result.observations[
-        ["year", "value_usd", "qualifier", "source", "source_url", "published", "confidence"]
-    ].assign(kind="observed")
-    scen = result.scenario.assign(kind="scenario")
-    if fan is not None and len(fan):
-        scen = scen.merge(fan, on="year", how="left")
-    req = result.required.assign(kind="required")
-    tgt = pd.DataFrame(
-        {
-            "year": [result.inputs.target_year],
-            "value_usd": [result.target_value],
-            "kind": ["target"],
-        }
-    )
-    out = pd.concat([obs, scen, req, tgt], ignore_index=True)
-    first = ["year", "kind", "value_usd"]
-    return out[first + [c for c in out.columns if c not in first]]
-
-
 def _is_live(obs: pd.DataFrame) -> list[bool]:
     """Which observations came from a live fetch (the local store), not the sourced snapshot."""
     if "origin" not in obs.columns:

@@ -20,7 +20,7 @@ from pathlib import Path
 import pytest
 import requests
 
-from tests.conftest import ROOT
+from tests.support.paths import ROOT
 
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 CHROMIUM_ARGS = [
@@ -103,7 +103,7 @@ def browser():
 def app_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     store = tmp_path_factory.mktemp("e2e-store")
     proc, url, log = start_streamlit(
-        ROOT / "dashboard" / "server_app.py", env={"TRADE_DASHBOARD_DATA_DIR": str(store)}
+        ROOT / "dashboard" / "app" / "server.py", env={"TRADE_DASHBOARD_DATA_DIR": str(store)}
     )
     yield url
     stop(proc)

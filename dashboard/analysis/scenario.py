@@ -1,0 +1,177 @@
+"""Growth scenarios and the tracker's controls, resolved to the scenario they ask for.
+
+One home for the scenario vocabulary (the growth presets with their windows, the controls' default
+values) and for :func:`resolve`, which the page and ``trade-dashboard scenario`` both call, so a
+number on screen and on the command line come from the same rule.
+
+A growth rate means little without its window ("8% a year" since when?), so every preset carries
+a label that names the years it was measured over.
+
+After a slider move the session already holds every control's new value, so the page resolves
+the scenario and computes the chart before it draws anything; then the widgets, KPIs and chart
+leave back to back, in fewer batches for the browser to render. The widgets' own values are
+resolved too, and if they ask for another scenario (a value a widget corrected, or a first
+visit, when the session holds nothing yet) the chart is computed from those instead.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, fields
+
+import pandas as pd
+
+from dashboard.analysis.growth import CagrWindow, long_run_cagr, recent_cagr, required_cagr
+from dashboard.analysis.tracker import TrackerInputs
+from dashboard.model import Pair
+
+#: Preset keys, in the order they are offered.
+PRESET_KEYS: tuple[str, ...] = ("long_run", "recent", "required", "custom")
+
+
+@dataclass(frozen=True)
+class Preset:
+    """A named growth scenario. ``growth`` is a fraction a year (0.08 = 8%)."""
+
+    key: str
+    growth: float
+    label: str
+    window: CagrWindow | None = None
+
+
+def scenario_presets(series: pd.Series, target_value: float, target_year: int) -> dict[str, Preset]:
+    """The four presets for ``series`` (US dollars by year) and a target, keyed as PRESET_KEYS.
+
+    * ``long_run``: CAGR from the first to the latest observation;
+    * ``recent``: CAGR over about the last ten years (:func:`growth.recent_cagr`);
+    * ``required``: the CAGR that reaches ``target_value`` exactly in ``target_year``;
+    * ``custom``: the user's own rate; it starts at the recent CAGR so the slider opens there.
+
+    Raises ValueError with fewer than two observations, a non-positive target or a target year not
+    after the latest observation.
+    """
+    s = series.dropna().sort_index()
+    if len(s) < 2:
+        raise ValueError("need at least two observations for growth presets")
+    if target_value <= 0:
+        raise ValueError(f"target value must be positive, got {target_value}")
+    latest_year = int(s.index[-1])
+    latest_value = float(s.iloc[-1])
+    if target_year <= latest_year:
+        raise ValueError(
+            f"target year {target_year} must be after the latest observation ({latest_year})"
+        )
+    long_run = long_run_cagr(s)
+    recent = recent_cagr(s)
+    needed = CagrWindow(
+        latest_year,
+        int(target_year),
+        required_cagr(latest_value, target_value, target_year - latest_year),
+    )
+    return {
+        "long_run": Preset("long_run", long_run.rate, f"Long-run: {long_run.describe()}", long_run),
+        "recent": Preset("recent", recent.rate, f"Recent: {recent.describe()}", recent),
+        "required": Preset(
+            "required",
+            needed.rate,
+            f"Required: {needed.describe()} to reach ${target_value / 1e9:,.1f} bn",
+            needed,
+        ),
+        "custom": Preset(
+            "custom",
+            recent.rate,
+            f"Custom: your own rate (starts at the recent {recent.describe()})",
+            None,
+        ),
+    }
+
+
+#: The base year the tracker opens with: 2024, the record year ($43.8 bn on China's figures) the
+#: dashboard's question starts from; a basis without a 2024 figure opens on its latest year.
+DEFAULT_BASE_YEAR = 2024
+
+
+def default_base_year(years: list[int]) -> int:
+    """The base year the tracker opens with, among a basis's observed ``years``."""
+    return DEFAULT_BASE_YEAR if DEFAULT_BASE_YEAR in years else years[-1]
+
+
+@dataclass(frozen=True)
+class Controls:
+    """The tracker's controls as its widgets hold them. Field names are the widgets' keys;
+    percentages are as shown on the sliders (12.5 means 12.5%)."""
+
+    basis: str  # reporter code, or "upload"
+    base_year: int
+    multiple: float
+    target_year: int
+    preset: str  # "recent", "long_run", "required" or "custom"
+    growth: float  # the growth slider (used when preset is "custom")
+    vol_manual: bool
+    volatility: float  # the volatility slider (used when vol_manual)
+    method: str  # "closed" or "bootstrap"
+    compare: bool
+    shock_year: int
+    shock_size: float  # 0 means no shock
+
+    @classmethod
+    def widget_keys(cls) -> tuple[str, ...]:
+        return tuple(f.name for f in fields(cls))
+
+
+@dataclass(frozen=True)
+class GrowthChoice:
+    rate: float  # exact rate used (a fraction)
+    preset: str
+    label: str
+
+
+@dataclass(frozen=True)
+class Scenario:
+    """What the controls ask for: tracker inputs, the growth used and its label, volatility
+    (None: estimate it from the history), method and whether to compare both methods."""
+
+    inputs: TrackerInputs
+    growth: GrowthChoice
+    volatility: float | None
+    method: str
+    compare: bool
+
+
+def resolve(
+    pair: Pair,
+    reporter: str,
+    series: pd.Series,
+    controls: Controls,
+    basis_name: str | None = None,
+) -> Scenario:
+    """The scenario ``controls`` describe, for ``series`` (US dollars by year) of ``reporter``.
+
+    A preset uses its exact rate (so the page matches ``trade-dashboard scenario`` to the digit);
+    only "custom" takes the slider's rounded value. Raises KeyError when the base year has no
+    observation and ValueError when no growth can be derived (the page's controls prevent both).
+    """
+    c = controls
+    target_value = float(series[c.base_year]) * c.multiple
+    if c.preset == "custom":
+        growth = GrowthChoice(c.growth / 100, "custom", "Custom: set by hand")
+    else:
+        preset = scenario_presets(series, target_value, c.target_year)[c.preset]
+        growth = GrowthChoice(preset.growth, c.preset, preset.label)
+    inputs = TrackerInputs(
+        pair,
+        reporter,
+        int(c.base_year),
+        float(c.multiple),
+        int(c.target_year),
+        growth.rate,
+        int(c.shock_year) if c.shock_size != 0 else None,
+        c.shock_size / 100 if c.shock_size != 0 else 0.0,
+        basis_name=basis_name,
+    )
+    return Scenario(
+        inputs,
+        growth,
+        c.volatility / 100 if c.vol_manual else None,
+        c.method,
+        bool(c.compare),
+    )

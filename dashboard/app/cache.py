@@ -1,0 +1,172 @@
+"""Cached access to the data for the pages, and the shared pair selector.
+
+Caching lives here, at the boundary: the pure loaders stay uncached and testable. A data file that
+fails validation stops the page with the validator's message (file, line, problem) instead of a
+traceback.
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+import streamlit as st
+
+from dashboard.analysis.series import pairs_in
+from dashboard.app.links import check_url
+from dashboard.app.urlstate import ParamSpec, choice
+from dashboard.ingest.snapshot import load_observations, load_targets
+from dashboard.ingest.store import LocalStore, merge_observations, resolve_data_dir
+from dashboard.ingest.upload import UploadedSeries
+from dashboard.model import DataFileError, Pair
+from dashboard.report.sentences import target_origin_markdown
+
+CACHE_TTL = "1h"
+#: Where the data page keeps an uploaded series for this browser session.
+UPLOAD_STATE_KEY = "uploaded_series"
+#: Set by a screen's callback to ask the router to open the tracker on the next run (a screen
+#: does not import the router: the router imports the screens).
+OPEN_TRACKER_KEY = "_open_in_tracker"
+
+
+@st.cache_data(ttl=CACHE_TTL, max_entries=8, show_spinner=False)
+def _merged(prefer: str, store_dir: str, store_stamp: int) -> pd.DataFrame:
+    """Snapshot + local store. ``store_stamp`` (the store file's mtime) is only a cache key: a
+    refresh or upload rewrites the file, so the next run reads the new data."""
+    return merge_observations(load_observations(), LocalStore(store_dir).read(), prefer)
+
+
+def store() -> LocalStore:
+    """The local data store (outside the repo; TRADE_DASHBOARD_DATA_DIR or the user data dir)."""
+    return LocalStore(resolve_data_dir())
+
+
+def data_version() -> tuple[str, str, int]:
+    """What the merged observations depend on: source preference, store location and version.
+
+    Cached helpers take these plain values instead of the frames, so a cache lookup costs a
+    hash of three values, not of a data frame.
+    """
+    return _version(st.session_state.get("prefer", "auto"))
+
+
+def _version(prefer: str) -> tuple[str, str, int]:
+    s = store()
+    stamp = s.path.stat().st_mtime_ns if s.exists() else 0
+    return prefer, str(s.directory), stamp
+
+
+def prefill() -> None:
+    """Fill the data caches with what the default view reads (the server's warm start calls it).
+
+    A bad data file is left for the first page run to report, with its message.
+    """
+    version = _version("auto")
+    try:
+        _merged(*version)
+        _targets()
+        _labels_for(*version)
+    except DataFileError:
+        pass
+
+
+def _observations() -> pd.DataFrame:
+    return _merged(*data_version())
+
+
+@st.cache_data(ttl=CACHE_TTL, max_entries=4, show_spinner=False)
+def _targets() -> pd.DataFrame:
+    return load_targets()
+
+
+def _stop_on_bad_file(exc: DataFileError) -> None:
+    st.error(
+        "**A data file failed validation, so the dashboard cannot show trustworthy numbers.**\n\n"
+        f"```\n{exc}\n```\n"
+        "Fix the line(s) named above, or restore the file with `git checkout data/`, "
+        "then reload the page.",
+        icon=":material/error:",
+    )
+    st.stop()
+
+
+def observations() -> pd.DataFrame:
+    """All observations the app uses: the snapshot merged with the local store (validated).
+
+    Stops the page with the validator's message when a file is bad.
+    """
+    try:
+        return _observations()
+    except DataFileError as exc:
+        _stop_on_bad_file(exc)
+        raise  # unreachable: st.stop() raises
+
+
+def targets() -> pd.DataFrame:
+    """All declared targets (validated); stops the page on a bad file."""
+    try:
+        return _targets()
+    except DataFileError as exc:
+        _stop_on_bad_file(exc)
+        raise
+
+
+def _pair_labels() -> dict[str, str]:
+    return _labels_for(*data_version())
+
+
+@st.cache_data(ttl=CACHE_TTL, max_entries=8, show_spinner=False)
+def _labels_for(prefer: str, store_dir: str, store_stamp: int) -> dict[str, str]:
+    obs = _merged(prefer, store_dir, store_stamp)
+    return {p.code: p.label for p in pairs_in(obs, _targets())}
+
+
+def target_origin(pair_code: str, reporter: str, base_year: int) -> str:
+    """The "where the target comes from" text for the tracker (cached)."""
+    return _origin(*data_version(), pair_code, reporter, base_year)
+
+
+@st.cache_data(ttl=CACHE_TTL, max_entries=256, show_spinner=False)
+def _origin(
+    prefer: str, store_dir: str, store_stamp: int, pair_code: str, reporter: str, base_year: int
+) -> str:
+    obs = _merged(prefer, store_dir, store_stamp)
+    return target_origin_markdown(obs, _targets(), Pair.parse(pair_code), reporter, base_year)
+
+
+def pair_spec() -> ParamSpec:
+    """What the ``pair`` URL parameter may hold: a pair's label, as the selectbox writes it."""
+    labels = list(_pair_labels().values())
+    return choice(labels[0], labels)
+
+
+def uploaded_for(pair: Pair) -> UploadedSeries | None:
+    """The series uploaded in this browser session, if it can stand for ``pair``'s trade."""
+    up = st.session_state.get(UPLOAD_STATE_KEY)
+    if up is None:
+        return None
+    named = {c for c in (up.reporter, up.partner) if c}
+    return up if named <= {pair.a, pair.b} else None
+
+
+def pair_selector() -> Pair:
+    """The shared ``pair`` control (in the sidebar, bound to the URL); every page follows it."""
+    observations()  # a bad data file stops here, with its message, before anything else
+    targets()
+    labels = _pair_labels()
+    check_url("pair", {"pair": pair_spec()})
+    codes = list(labels)
+    code = st.sidebar.selectbox(
+        "Country pair",
+        codes,
+        index=0,
+        key="pair",
+        format_func=lambda c: labels.get(c, c),
+        bind="query-params",
+        help="Every page follows this pair.",
+    )
+    return Pair.parse(code)
+
+
+def current_pair() -> Pair:
+    """The pair chosen in the sidebar (the first pair if the selector has no state yet)."""
+    code = st.session_state.get("pair")
+    return Pair.parse(code if code else next(iter(_pair_labels())))

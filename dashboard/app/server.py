@@ -1,0 +1,34 @@
+"""What ``trade-dashboard serve`` runs: the app (``main.py``), warmed up at start.
+
+Streamlit imports a page's modules and loads its data on the first visit, so without this the
+first visitor after every start (a deploy, a restart) waits for pandas, Plotly, pandera and the
+validated data files, ~0.5-1 s more than everyone after them (BENCHMARKS.md). ``streamlit run``
+runs an ``st.App`` like a script; its lifespan does that work before the server takes requests.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+import streamlit as st
+
+
+def warm_up() -> None:
+    """Do before the first visit what the first visit would do: import every screen's modules
+    (pandas, Plotly, pandera, the analysis) and fill the data caches with what the default view
+    reads. A bad data file is left for the first page run to report, with its message.
+    """
+    import dashboard.app.screens  # noqa: F401  (every screen, imported once as the server starts)
+    from dashboard.app.cache import prefill
+
+    prefill()
+
+
+@asynccontextmanager
+async def _warm_up(app: st.App) -> AsyncIterator[None]:
+    warm_up()
+    yield
+
+
+app = st.App("main.py", lifespan=_warm_up)

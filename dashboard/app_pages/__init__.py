@@ -1,1 +1,0 @@
-"""Page scripts run by st.navigation; each only wires widgets to the pure layers."""

@@ -1,0 +1,291 @@
+"""``trade-dashboard fetch`` and ``series``: live UN Comtrade data on the command line.
+
+``fetch`` downloads annual totals for one pair into the local store; ``series`` prints the merged
+observations (snapshot + store) the app would use, with their sources, so every number on screen
+can be reproduced and checked from a shell. :func:`register` adds both commands to the main
+``trade-dashboard`` parser (``dashboard/cli.py``); each handler is stored as ``func`` on the
+parsed namespace and returns the exit code: 0 success, 1 failure (one-line reason on stderr, the
+store unchanged), 2 bad arguments (one-line message).
+"""
+
+from __future__ import annotations
+
+import argparse
+import math
+import sys
+from datetime import date
+
+import pandas as pd
+from tqdm import tqdm
+
+from dashboard.ingest.comtrade.client import (
+    BASE_URL_ENV,
+    ComtradeClient,
+    ComtradeError,
+    FetchResult,
+)
+from dashboard.ingest.comtrade.codes import UnknownCountryError
+from dashboard.ingest.store import (
+    DATA_DIR_ENV,
+    PREFER_CHOICES,
+    LocalStore,
+    StoreLocationError,
+    WriteSummary,
+    load_merged,
+)
+from dashboard.model import YEAR_MIN, DataFileError, known_codes
+from dashboard.report.files import guard_frame
+
+#: Column order for ``series`` output: identity, value, then provenance.
+SERIES_COLUMNS: tuple[str, ...] = (
+    "reporter",
+    "partner",
+    "year",
+    "flow",
+    "value_usd",
+    "qualifier",
+    "origin",
+    "source",
+    "source_url",
+    "published",
+    "retrieved",
+    "valuation",
+    "confidence",
+    "alt_value_usd",
+    "alt_origin",
+    "alt_source_url",
+    "note",
+)
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:
+    """Add the ``fetch`` and ``series`` sub-commands (handlers in ``args.func``)."""
+    fetch = subparsers.add_parser(
+        "fetch",
+        help="download annual totals for a pair from UN Comtrade into the local store",
+        description=(
+            "Download annual goods exports, imports and totals for REPORTER -> PARTNER from UN "
+            "Comtrade (keyless preview, or the full API when COMTRADE_API_KEY is set) into the "
+            f"local store. The API host can be changed with {BASE_URL_ENV}. On failure nothing "
+            "is stored."
+        ),
+    )
+    fetch.add_argument("--reporter", required=True, help="ISO3 code of the reporter, e.g. CHN")
+    fetch.add_argument("--partner", required=True, help="ISO3 code of the partner, e.g. KAZ")
+    fetch.add_argument(
+        "--years", required=True, help="a year, a range (2000-2025) or a list (2019,2021)"
+    )
+    fetch.add_argument(
+        "--mirror", action="store_true", help="also fetch the partner's own report (mirror flows)"
+    )
+    _add_data_dir(fetch)
+    fetch.add_argument(
+        "--rate-limit",
+        type=float,
+        default=1.0,
+        metavar="SECONDS",
+        help="minimum seconds between requests (default 1; Comtrade answers 429 when too fast)",
+    )
+    fetch.set_defaults(func=cmd_fetch)
+
+    series = subparsers.add_parser(
+        "series",
+        help="print the observations the app uses for a pair, with their sources",
+        description=(
+            "Print the snapshot and local-store observations for REPORTER -> PARTNER as the app "
+            "merges them, with origin, source URL and any alternative value."
+        ),
+    )
+    series.add_argument("--reporter", required=True, help="ISO3 code of the reporter, e.g. CHN")
+    series.add_argument("--partner", required=True, help="ISO3 code of the partner, e.g. KAZ")
+    _add_data_dir(series)
+    series.add_argument("--format", choices=("csv", "json"), default="csv")
+    series.add_argument(
+        "--prefer",
+        choices=PREFER_CHOICES,
+        default="auto",
+        help="which figure wins when snapshot and store have the same key (default auto: "
+        "the sourced snapshot)",
+    )
+    series.set_defaults(func=cmd_series)
+
+
+def _add_data_dir(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--data-dir",
+        metavar="DIR",
+        help=f"local store directory (default: ${DATA_DIR_ENV} or the user data directory)",
+    )
+
+
+def parse_years(text: str, this_year: int | None = None) -> list[int]:
+    """``"2000-2025"``, ``"2024"`` or ``"2019,2021"`` -> sorted years; ValueError if malformed.
+
+    Years run from YEAR_MIN to the current year: Comtrade has nothing for the future.
+    """
+    this_year = this_year or date.today().year
+    years: set[int] = set()
+    for part in text.replace(" ", "").split(","):
+        bounds = part.split("-")
+        if len(bounds) not in (1, 2) or not all(b.isdigit() and len(b) == 4 for b in bounds):
+            raise ValueError(f"bad year range {text!r}; use e.g. 2000-2025, 2024 or 2019,2021")
+        lo, hi = int(bounds[0]), int(bounds[-1])
+        if lo > hi:
+            raise ValueError(f"bad year range {part!r}: the first year is after the last")
+        if lo < YEAR_MIN or hi > this_year:
+            raise ValueError(f"years must lie in {YEAR_MIN}-{this_year}, got {part!r}")
+        years.update(range(lo, hi + 1))
+    return sorted(years)
+
+
+def _country(text: str) -> str:
+    code = text.strip().upper()
+    if code not in known_codes():
+        raise ValueError(f"unknown country code {text!r}; use an ISO3 code such as CHN or KAZ")
+    return code
+
+
+def _pair(args: argparse.Namespace) -> tuple[str, str]:
+    reporter, partner = _country(args.reporter), _country(args.partner)
+    if reporter == partner:
+        raise ValueError("reporter and partner must differ")
+    return reporter, partner
+
+
+def _first_line(exc: BaseException) -> str:
+    text = str(exc).strip()
+    lines = text.splitlines()
+    if len(lines) > 1:
+        return f"{lines[0]} (and {len(lines) - 1} more problem(s))"
+    return text or type(exc).__name__
+
+
+def _fail(command: str, message: str, code: int) -> int:
+    print(f"trade-dashboard {command}: error: {message}", file=sys.stderr)
+    return code
+
+
+def _summary(result: FetchResult, written: WriteSummary, requests: int) -> str:
+    how = "final data (with key)" if result.endpoint == "final" else "preview (no key)"
+    gaps = "; ".join(
+        f"{direction} {', '.join(map(str, years)) if years else 'none'}"
+        for direction, years in result.years_without_data.items()
+    )
+    return "\n".join(
+        [
+            f"UN Comtrade {how}: {requests} requests in {result.elapsed:.1f} s",
+            f"Stored {written.added + written.replaced} rows in {written.path} "
+            f"({written.added} new, {written.replaced} replaced; {written.total} in the store)",
+            f"Years with no data: {gaps}",
+        ]
+    )
+
+
+def cmd_fetch(args: argparse.Namespace) -> int:
+    """Handler of ``fetch``: download, validate, then store (nothing stored on any failure)."""
+    try:
+        reporter, partner = _pair(args)
+        years = parse_years(args.years)
+        if not (args.rate_limit >= 0 and math.isfinite(args.rate_limit)):
+            raise ValueError("--rate-limit must be a number of seconds >= 0")
+        store = LocalStore(args.data_dir)
+    except ValueError as exc:  # includes StoreLocationError
+        return _fail("fetch", str(exc), 2)
+    try:
+        store.read()  # a damaged store fails now, before any request is spent
+    except DataFileError as exc:
+        return _fail("fetch", f"the local store is damaged: {_first_line(exc)}", 1)
+
+    client = ComtradeClient(min_interval=args.rate_limit, cache_dir=store.directory)
+    try:
+        # Resolve the codes before the progress bar starts, so a bad code is one clean line.
+        for r, p in [(reporter, partner)] + ([(partner, reporter)] if args.mirror else []):
+            client.resolver.reporter_code(r)
+            client.resolver.partner_code(p)
+    except UnknownCountryError as exc:
+        client.close()
+        return _fail("fetch", str(exc), 2)
+    bar = tqdm(
+        total=client.planned_requests(years, args.mirror),
+        desc=f"{reporter}-{partner}",
+        unit="call",
+        file=sys.stderr,
+    )
+    try:
+        result = client.fetch(
+            reporter, partner, years, mirror=args.mirror, progress=lambda: bar.update(1)
+        )
+    except ComtradeError as exc:
+        error: ComtradeError | None = exc
+    else:
+        error = None
+    finally:
+        bar.close()  # before any message, so the reason is the last line on stderr
+        client.close()
+    if error is not None:
+        return _fail("fetch", f"{_first_line(error)}; the local store was not changed", 1)
+    for warning in result.warnings:
+        print(f"warning: {warning}", file=sys.stderr)
+    try:
+        written = store.upsert(result.observations)
+    except (DataFileError, OSError) as exc:
+        return _fail(
+            "fetch",
+            f"could not store the data: {_first_line(exc)}; the local store was not changed",
+            1,
+        )
+    # All HTTP attempts, the reference lists resolved before the fetch included.
+    print(_summary(result, written, client.requests_made))
+    return 0
+
+
+def _format_number(v: float) -> str:
+    if pd.isna(v):
+        return ""
+    return str(int(v)) if float(v).is_integer() else repr(float(v))
+
+
+def cmd_series(args: argparse.Namespace) -> int:
+    """Handler of ``series``: the merged observations for one direction of a pair."""
+    try:
+        reporter, partner = _pair(args)
+        merged = load_merged(args.data_dir, args.prefer)
+    except StoreLocationError as exc:
+        return _fail("series", str(exc), 2)
+    except DataFileError as exc:
+        return _fail("series", _first_line(exc), 1)
+    except ValueError as exc:
+        return _fail("series", str(exc), 2)
+    rows = merged[(merged["reporter"] == reporter) & (merged["partner"] == partner)]
+    rows = rows[list(SERIES_COLUMNS)].reset_index(drop=True)
+    if rows.empty:
+        print(
+            f"no observations for {reporter}->{partner} in the snapshot or the local store",
+            file=sys.stderr,
+        )
+    if args.format == "json":
+        sys.stdout.write(rows.to_json(orient="records", force_ascii=False, indent=2) + "\n")
+    else:
+        out = rows.copy()
+        for col in ("value_usd", "alt_value_usd"):
+            out[col] = out[col].map(_format_number)
+        # Text from an editable store may start with "=" etc.: guard it for spreadsheets.
+        sys.stdout.write(guard_frame(out).to_csv(index=False, lineterminator="\n"))
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """A stand-alone parser with just these commands (for tests and ``python -m``)."""
+    parser = argparse.ArgumentParser(prog="trade-dashboard")
+    register(parser.add_subparsers(dest="command", required=True))
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run ``fetch`` or ``series`` without the full CLI; returns the exit code."""
+    args = build_parser().parse_args(argv)
+    return args.func(args)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

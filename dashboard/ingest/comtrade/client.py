@@ -1,0 +1,588 @@
+"""UN Comtrade client: annual goods totals for one country pair, as validated observations.
+
+The dashboard's live data comes from here (CLI ``fetch`` and the UI's refresh button share it).
+It asks for one clean total per year and flow (``cmdCode=TOTAL``, ``partner2Code=0``,
+``customsCode=C00``, ``motCode=0``), without a key from the public preview (one period per call)
+and with a key from ``data/v1/get`` (up to 12 periods per call, key in the
+``Ocp-Apim-Subscription-Key`` header, never in a URL).
+
+Why the retry loop is hand-written instead of urllib3's ``Retry`` on the adapter: urllib3 drains
+the body before it sleeps, so it cannot read Comtrade's 429 text "Try again in N seconds"; it
+sleeps with ``time.sleep``, which tests cannot observe; and its attempts would bypass the rate
+limiter and the request counter. The loop below keeps urllib3's semantics where they matter
+(exponential backoff with jitter, ``Retry-After`` in seconds or as an HTTP date, parsed by
+urllib3 itself) and adds a hard cap: no single wait above ``max_sleep`` (60 s), at most
+``max_tries`` (5) attempts. A server asking for a longer wait fails fast with that reason.
+
+Nothing is written anywhere from here except the reference-list cache: the caller stores a
+:class:`FetchResult` only after a complete, validated fetch.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+import random
+import re
+import time
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlencode
+
+import pandas as pd
+import requests
+from requests.adapters import HTTPAdapter
+from urllib3.exceptions import InvalidHeader
+from urllib3.util import Retry
+
+from dashboard.ingest.comtrade.codes import DEFAULT_TTL, CodeResolver
+from dashboard.ingest.errors import SourceError
+from dashboard.ingest.validation import validate_observations
+from dashboard.model import (
+    OBSERVATION_COLUMNS,
+    OPTIONAL_OBSERVATION_COLUMNS,
+    YEAR_MAX,
+    YEAR_MIN,
+    DataFileError,
+)
+
+DEFAULT_BASE_URL = "https://comtradeapi.un.org"
+BASE_URL_ENV = "TRADE_DASHBOARD_COMTRADE_URL"
+API_KEY_ENV = "COMTRADE_API_KEY"
+PREVIEW_PATH = "/public/v1/preview/C/A/HS"
+FINAL_PATH = "/data/v1/get/C/A/HS"
+KEY_HEADER = "Ocp-Apim-Subscription-Key"
+KEY_HELP_URL = "https://comtradedeveloper.un.org/"
+#: The preview rejects period lists (HTTP 400); keyed calls accept up to 12 periods.
+PREVIEW_PERIODS_PER_CALL = 1
+KEYED_PERIODS_PER_CALL = 12
+RETRY_STATUSES = frozenset({429, 500, 502, 503, 504})
+SOURCE_NAME = "UN Comtrade"
+
+#: Record fields the mapping needs; a record without one of them is a broken response.
+REQUIRED_FIELDS: tuple[str, ...] = (
+    "refYear",
+    "flowCode",
+    "reporterCode",
+    "reporterISO",
+    "partnerCode",
+    "partnerISO",
+    "primaryValue",
+)
+_FLOWS = {"X": "export", "M": "import"}
+_TRY_AGAIN = re.compile(r"try again in (\d+(?:\.\d+)?) ?s(?:ec(?:ond)?s?)?\b", re.IGNORECASE)
+_TITLE = re.compile(rb"<title[^>]*>(.*?)</title>", re.IGNORECASE | re.DOTALL)
+# Used only for its Retry-After parser; a huge cap so that we can tell "asks too long" apart.
+_RETRY_AFTER_PARSER = Retry(total=0, retry_after_max=10**9)
+
+
+class ComtradeError(SourceError):
+    """UN Comtrade could not deliver usable data. Nothing from the failed fetch is kept."""
+
+
+class ComtradeAuthError(ComtradeError):
+    """HTTP 401/403: the key is wrong, expired or out of quota (or keyless calls are blocked)."""
+
+
+@dataclass(frozen=True)
+class FetchResult:
+    """A complete, validated fetch.
+
+    ``years_without_data`` maps a direction (``"CHN->KAZ"``) to the requested years for which
+    Comtrade returned ``count: 0``: nothing reported yet, which is neither zero trade nor an error.
+    ``requests`` counts every HTTP attempt, retries and reference lists included.
+    """
+
+    observations: pd.DataFrame
+    requests: int
+    years_without_data: dict[str, tuple[int, ...]]
+    elapsed: float
+    endpoint: str  # "preview" (keyless) or "final" (keyed)
+    warnings: tuple[str, ...] = field(default=())
+
+
+def default_base_url() -> str:
+    """``TRADE_DASHBOARD_COMTRADE_URL`` or the public Comtrade API host."""
+    return (os.environ.get(BASE_URL_ENV) or DEFAULT_BASE_URL).rstrip("/")
+
+
+def default_api_key() -> str | None:
+    """``COMTRADE_API_KEY`` if set and non-empty."""
+    return os.environ.get(API_KEY_ENV, "").strip() or None
+
+
+def _one_line(text: str, limit: int = 200) -> str:
+    text = " ".join(str(text).split())
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def _looks_like_html(resp: requests.Response) -> bool:
+    ctype = resp.headers.get("Content-Type", "").lower()
+    return "html" in ctype or resp.content.lstrip()[:1] == b"<"
+
+
+def _html_title(body: bytes) -> str:
+    m = _TITLE.search(body)
+    return _one_line(m.group(1).decode("utf-8", "replace")) if m else ""
+
+
+def _server_message(resp: requests.Response) -> str:
+    """The human part of an error body: APIM ``message``, Comtrade ``errorObject``, or text."""
+    if _looks_like_html(resp):
+        title = _html_title(resp.content)
+        return f"HTML page {title!r}" if title else "HTML page"
+    try:
+        body = resp.json()
+    except ValueError:
+        return _one_line(resp.text) or resp.reason or "no message"
+    if isinstance(body, dict):
+        err_obj = body.get("errorObject")
+        if isinstance(err_obj, dict) and err_obj.get("errorMessage"):
+            return _one_line(err_obj["errorMessage"])
+        for key in ("message", "error", "Message"):
+            if body.get(key):
+                return _one_line(body[key])
+    return _one_line(resp.text)
+
+
+class ComtradeClient:
+    """HTTP client for UN Comtrade with timeouts, capped retries and a rate limit.
+
+    ``sleep``, ``clock`` and ``rng`` are injectable so tests run without waiting yet can check
+    every wait requested. ``cache_dir`` (normally the local store directory) holds the cached
+    reference lists; ``None`` keeps them in memory only.
+    """
+
+    def __init__(
+        self,
+        base_url: str | None = None,
+        api_key: str | None = None,
+        *,
+        timeout: tuple[float, float] = (5.0, 30.0),
+        min_interval: float = 1.0,
+        max_tries: int = 5,
+        backoff_factor: float = 1.0,
+        backoff_jitter: float = 0.5,
+        max_sleep: float = 60.0,
+        sleep: Callable[[float], None] = time.sleep,
+        clock: Callable[[], float] = time.monotonic,
+        rng: random.Random | None = None,
+        cache_dir: Path | str | None = None,
+        reference_ttl: timedelta = DEFAULT_TTL,
+        today: Callable[[], date] = date.today,
+        session: requests.Session | None = None,
+    ) -> None:
+        if max_tries < 1:
+            raise ValueError("max_tries must be at least 1")
+        self.base_url = (base_url or default_base_url()).rstrip("/")
+        # None: take COMTRADE_API_KEY; "" (or blanks): no key, even if the variable is set.
+        self._api_key = (api_key.strip() if api_key is not None else default_api_key()) or None
+        self.timeout = timeout
+        self.min_interval = min_interval
+        self.max_tries = max_tries
+        self.backoff_factor = backoff_factor
+        self.backoff_jitter = backoff_jitter
+        self.max_sleep = max_sleep
+        self._sleep = sleep
+        self._clock = clock
+        self._rng = rng or random.Random()
+        self._today = today
+        self._last_start: float | None = None
+        self.requests_made = 0
+        self._session = session or self._make_session()
+        self.resolver = CodeResolver(
+            self.get_json, Path(cache_dir) if cache_dir is not None else None, reference_ttl
+        )
+
+    @staticmethod
+    def _make_session() -> requests.Session:
+        s = requests.Session()
+        # Retries happen in _send (see the module docstring); the adapter must not add its own.
+        adapter = HTTPAdapter(max_retries=0)
+        s.mount("http://", adapter)
+        s.mount("https://", adapter)
+        s.headers["User-Agent"] = "trade-target-dashboard (+https://pypi.org/project/requests/)"
+        return s
+
+    def __repr__(self) -> str:  # never show the key
+        return f"ComtradeClient({self.base_url!r}, keyed={self.keyed})"
+
+    def __enter__(self) -> ComtradeClient:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def close(self) -> None:
+        self._session.close()
+
+    @property
+    def keyed(self) -> bool:
+        """True when a subscription key is used (final-data endpoint, 12 periods per call)."""
+        return self._api_key is not None
+
+    @property
+    def endpoint(self) -> str:
+        return "final" if self.keyed else "preview"
+
+    @property
+    def periods_per_call(self) -> int:
+        return KEYED_PERIODS_PER_CALL if self.keyed else PREVIEW_PERIODS_PER_CALL
+
+    # -- HTTP -----------------------------------------------------------------------------------
+
+    def _wait(self, seconds: float) -> None:
+        if seconds > 0:
+            self._sleep(seconds)
+
+    def _throttle(self) -> None:
+        """Keep request starts at least ``min_interval`` apart (retries included)."""
+        if self._last_start is not None and self.min_interval > 0:
+            self._wait(self._last_start + self.min_interval - self._clock())
+        self._last_start = self._clock()
+
+    def _backoff(self, attempt: int) -> float:
+        """Exponential backoff after the ``attempt``-th failure, with jitter, capped."""
+        jitter = self._rng.uniform(0, self.backoff_jitter) if self.backoff_jitter > 0 else 0.0
+        return min(self.max_sleep, self.backoff_factor * 2 ** (attempt - 1) + jitter)
+
+    @staticmethod
+    def _server_wait(resp: requests.Response) -> float | None:
+        """Seconds the server asks us to wait: ``Retry-After``, else the 429 body text."""
+        header = resp.headers.get("Retry-After")
+        if header:
+            try:
+                return _RETRY_AFTER_PARSER.parse_retry_after(header)
+            except InvalidHeader:
+                pass
+        m = _TRY_AGAIN.search(resp.text[:2000])
+        return float(m.group(1)) if m else None
+
+    def _auth_error(self, resp: requests.Response) -> ComtradeAuthError:
+        status, msg = resp.status_code, _server_message(resp)
+        if self.keyed:
+            return ComtradeAuthError(
+                f"UN Comtrade refused the subscription key (HTTP {status}: {msg}). The key is "
+                "mistyped, expired or not subscribed to the 'comtrade - v1' product, or its "
+                f"call quota is used up. Check {API_KEY_ENV} (or the key in the app's secrets) "
+                f"at {KEY_HELP_URL}, wait for the quota to reset, or remove the key to use the "
+                "keyless preview."
+            )
+        return ComtradeAuthError(
+            f"UN Comtrade refused a keyless preview call (HTTP {status}: {msg}). The free "
+            f"preview is sometimes switched off; get a free key at {KEY_HELP_URL} and set "
+            f"{API_KEY_ENV}."
+        )
+
+    def _send(self, url: str, *, keyed: bool) -> requests.Response:
+        headers = {KEY_HEADER: self._api_key} if keyed and self._api_key else {}
+        problem = ""
+        for attempt in range(1, self.max_tries + 1):
+            self._throttle()
+            self.requests_made += 1
+            try:
+                # requests keeps custom headers across redirects, even to another host: a keyed
+                # call must not follow one, or the key could leak.
+                resp = self._session.get(
+                    url, headers=headers, timeout=self.timeout, allow_redirects=not headers
+                )
+            except requests.exceptions.Timeout as exc:
+                connect = isinstance(exc, requests.exceptions.ConnectTimeout)
+                limit = self.timeout[0] if connect else self.timeout[1]
+                problem = f"{'connect' if connect else 'read'} timeout after {limit:g} s"
+                wait = self._backoff(attempt)
+            except (
+                requests.exceptions.ConnectionError,
+                requests.exceptions.ChunkedEncodingError,
+            ) as exc:
+                problem = f"connection failed ({_one_line(str(exc), 160)})"
+                wait = self._backoff(attempt)
+            except requests.exceptions.RequestException as exc:
+                raise ComtradeError(f"request to {url} failed: {_one_line(str(exc))}") from exc
+            else:
+                status = resp.status_code
+                if 300 <= status < 400:
+                    raise ComtradeError(
+                        f"UN Comtrade redirected a keyed call (HTTP {status}) to "
+                        f"{resp.headers.get('Location', '?')}; the key is not sent across "
+                        f"redirects, so set {BASE_URL_ENV} to the final address"
+                    )
+                if status < 400:
+                    return resp
+                if status in (401, 403):
+                    raise self._auth_error(resp)
+                problem = f"HTTP {status}: {_server_message(resp)}"
+                if status not in RETRY_STATUSES:
+                    raise ComtradeError(f"UN Comtrade answered {problem} for {url}")
+                asked = self._server_wait(resp)
+                if asked is not None and asked > self.max_sleep:
+                    raise ComtradeError(
+                        f"UN Comtrade asks to wait {asked:.0f} s ({problem}), longer than this "
+                        f"client waits ({self.max_sleep:.0f} s); try again later"
+                    )
+                wait = asked if asked is not None else self._backoff(attempt)
+            if attempt < self.max_tries:
+                self._wait(min(wait, self.max_sleep))
+        raise ComtradeError(
+            f"UN Comtrade request failed after {self.max_tries} tries: {problem} ({url})"
+        )
+
+    def get_json(self, path_or_url: str, *, keyed: bool = False) -> Any:
+        """GET a path under the base URL (or a full URL) and decode JSON, or raise ComtradeError.
+
+        An HTML page (even with status 200) or invalid/truncated JSON is an error naming the URL.
+        """
+        url = path_or_url if "://" in path_or_url else self.base_url + path_or_url
+        resp = self._send(url, keyed=keyed)
+        if _looks_like_html(resp):
+            title = _html_title(resp.content)
+            raise ComtradeError(
+                f"UN Comtrade returned an HTML page instead of JSON (HTTP {resp.status_code}"
+                f"{', title ' + repr(title) if title else ''}) for {url}; the service may be "
+                "down for maintenance"
+            )
+        body = resp.content
+        if not body.strip():
+            raise ComtradeError(
+                f"UN Comtrade returned an empty body (HTTP {resp.status_code}) for {url}"
+            )
+        try:
+            return json.loads(body)
+        except json.JSONDecodeError as exc:
+            raise ComtradeError(
+                f"UN Comtrade returned invalid JSON for {url}: {exc.msg} at character "
+                f"{exc.pos} of {len(body)} (truncated or damaged response)"
+            ) from exc
+        except UnicodeDecodeError as exc:
+            raise ComtradeError(f"UN Comtrade returned undecodable bytes for {url}") from exc
+
+    # -- data -----------------------------------------------------------------------------------
+
+    def data_url(self, reporter_code: int, partner_code: int, years: Iterable[int]) -> str:
+        """The keyless URL of one data call; it is also the rows' ``source_url``."""
+        path = FINAL_PATH if self.keyed else PREVIEW_PATH
+        params = {
+            "reporterCode": reporter_code,
+            "partnerCode": partner_code,
+            "period": ",".join(str(y) for y in years),
+            "cmdCode": "TOTAL",
+            "flowCode": "X,M",
+            "partner2Code": 0,
+            "customsCode": "C00",
+            "motCode": 0,
+            "includeDesc": "true",
+        }
+        return f"{self.base_url}{path}?{urlencode(params, safe=',')}"
+
+    def planned_requests(self, years: Iterable[int], mirror: bool = False) -> int:
+        """Data calls a fetch will make without faults (reference lists and retries excluded)."""
+        n = len(set(years))
+        per_direction = math.ceil(n / self.periods_per_call)
+        return per_direction * (2 if mirror else 1)
+
+    def fetch(
+        self,
+        reporter: str,
+        partner: str,
+        years: Iterable[int],
+        *,
+        mirror: bool = False,
+        progress: Callable[[], None] | None = None,
+    ) -> FetchResult:
+        """Annual export, import and total rows for ``reporter`` -> ``partner`` (and the mirror).
+
+        Raises ComtradeError (ComtradeAuthError for 401/403) on any failure, UnknownCountryError
+        for a code Comtrade does not know, ValueError for bad years. ``progress`` is called once
+        per data call.
+        """
+        years = sorted({int(y) for y in years})
+        if not years:
+            raise ValueError("no years requested")
+        if years[0] < YEAR_MIN or years[-1] > YEAR_MAX:
+            raise ValueError(f"years must lie in {YEAR_MIN}-{YEAR_MAX}")
+        start, before = self._clock(), self.requests_made
+        reporter, partner = reporter.strip().upper(), partner.strip().upper()
+        directions = [(reporter, partner)] + ([(partner, reporter)] if mirror else [])
+        # Resolve every code before the first data call, so a bad code costs no data requests.
+        codes = {
+            (r, p): (self.resolver.reporter_code(r), self.resolver.partner_code(p))
+            for r, p in directions
+        }
+        frames: list[pd.DataFrame] = []
+        no_data: dict[str, tuple[int, ...]] = {}
+        retrieved = self._today()
+        for (r, p), (rc, pc) in codes.items():
+            empty: list[int] = []
+            for i in range(0, len(years), self.periods_per_call):
+                batch = years[i : i + self.periods_per_call]
+                url = self.data_url(rc, pc, batch)
+                records = _records_of(self.get_json(url, keyed=True), url)
+                _check_records(records, rc, pc, batch, url)
+                seen = {int(rec["refYear"]) for rec in records}
+                empty += [y for y in batch if y not in seen]
+                if records:
+                    frames.append(
+                        records_to_observations(
+                            records, source_url=url, retrieved=retrieved, endpoint=self.endpoint
+                        )
+                    )
+                if progress is not None:
+                    progress()
+            no_data[f"{r}->{p}"] = tuple(empty)
+        observations = _finish(frames, label=f"UN Comtrade data for {reporter}-{partner}")
+        return FetchResult(
+            observations=observations,
+            requests=self.requests_made - before,
+            years_without_data=no_data,
+            elapsed=self._clock() - start,
+            endpoint=self.endpoint,
+            warnings=tuple(self.resolver.warnings),
+        )
+
+
+def _records_of(payload: Any, url: str) -> list[dict[str, Any]]:
+    """The ``data`` list of a response; ``count: 0`` / ``data: []`` is an empty list."""
+    if not isinstance(payload, dict) or "data" not in payload:
+        raise ComtradeError(f"unexpected response from {url}: no 'data' field")
+    if payload.get("error"):
+        raise ComtradeError(
+            f"UN Comtrade reported an error for {url}: {_one_line(payload['error'])}"
+        )
+    data = payload["data"]
+    if data is None or payload.get("count") == 0:
+        return []
+    if not isinstance(data, list) or not all(isinstance(r, dict) for r in data):
+        raise ComtradeError(f"unexpected response from {url}: 'data' is not a list of records")
+    return data
+
+
+def _check_records(
+    records: list[dict[str, Any]],
+    reporter_code: int,
+    partner_code: int,
+    years: list[int],
+    url: str,
+) -> None:
+    """Reject records the mapping cannot trust: missing fields, or not the totals we asked for."""
+    n = len(records)
+    for i, rec in enumerate(records, start=1):
+        where = f"record {i} of {n} from {url}"
+        missing = [f for f in REQUIRED_FIELDS if rec.get(f) is None or rec.get(f) == ""]
+        if missing:
+            raise ComtradeError(f"{where} lacks {', '.join(missing)}")
+        try:
+            value = float(rec["primaryValue"])
+            year, rc, pc = int(rec["refYear"]), int(rec["reporterCode"]), int(rec["partnerCode"])
+        except (TypeError, ValueError) as exc:
+            raise ComtradeError(f"{where} has a non-numeric value: {exc}") from exc
+        if not math.isfinite(value):
+            raise ComtradeError(f"{where} has primaryValue {rec['primaryValue']!r}")
+        if rec["flowCode"] not in _FLOWS:
+            raise ComtradeError(f"{where} has flowCode {rec['flowCode']!r}; asked for X and M")
+        if year not in years:
+            raise ComtradeError(f"{where} is for {year}; asked for {years}")
+        if (rc, pc) != (reporter_code, partner_code):
+            raise ComtradeError(
+                f"{where} is for reporter {rc} / partner {pc}; asked for "
+                f"{reporter_code} / {partner_code}"
+            )
+        # Breakdown rows (by commodity, customs procedure, transport mode or second partner)
+        # would be summed twice; they mean the server ignored the totals filter.
+        for name, want in (
+            ("cmdCode", "TOTAL"),
+            ("customsCode", "C00"),
+            ("motCode", "0"),
+            ("partner2Code", "0"),
+        ):
+            got = rec.get(name)
+            if got is not None and str(got).upper() != want:
+                raise ComtradeError(f"{where} has {name} {got!r}, not the total {want!r}")
+
+
+def _valuation(rec: dict[str, Any], value: float) -> tuple[str, str]:
+    """``("FOB"|"CIF", how we know)``: from whichever of fobvalue/cifvalue equals primaryValue."""
+    for name, label in (("fobvalue", "FOB"), ("cifvalue", "CIF")):
+        v = rec.get(name)
+        if v is not None and math.isclose(float(v), value, rel_tol=1e-9, abs_tol=0.5):
+            return label, f"primaryValue = {name} ({label})"
+    label = "FOB" if rec["flowCode"] == "X" else "CIF"
+    return label, f"{label} by convention (no fobvalue/cifvalue given)"
+
+
+def records_to_observations(
+    records: list[dict[str, Any]], *, source_url: str, retrieved: date, endpoint: str = "preview"
+) -> pd.DataFrame:
+    """Map Comtrade records to observation rows, plus a total where export and import both exist.
+
+    ISO3 codes come from the records (``reporterISO``/``partnerISO``), the year from ``refYear``,
+    the value from ``primaryValue``. ``published`` is the retrieval date: Comtrade gives no
+    publication date per figure, and the schema requires one.
+    """
+    label = "UN Comtrade preview" if endpoint == "preview" else "UN Comtrade final data (keyed)"
+    base_note = f"{label}, cmdCode TOTAL, customsCode C00"
+    day = retrieved.isoformat()
+    rows = []
+    for rec in records:
+        value = float(rec["primaryValue"])
+        valuation, how = _valuation(rec, value)
+        rows.append(
+            {
+                "reporter": str(rec["reporterISO"]).strip().upper(),
+                "partner": str(rec["partnerISO"]).strip().upper(),
+                "year": int(rec["refYear"]),
+                "flow": _FLOWS[rec["flowCode"]],
+                "value_usd": value,
+                "qualifier": "reported",
+                "source": SOURCE_NAME,
+                "source_url": source_url,
+                "published": day,
+                "confidence": "high",
+                "note": f"{base_note}; {how}",
+                "valuation": valuation,
+                "retrieved": day,
+            }
+        )
+    df = pd.DataFrame(rows, columns=[*OBSERVATION_COLUMNS, *OPTIONAL_OBSERVATION_COLUMNS])
+    return add_totals(df, note=f"{base_note}; sum of export and import")
+
+
+def add_totals(df: pd.DataFrame, note: str = "sum of export and import") -> pd.DataFrame:
+    """Append ``flow == "total"`` rows (export + import) for reporter-partner-years having both.
+
+    A total mixes FOB exports and CIF imports, so its ``valuation`` is left empty.
+    """
+    key = ["reporter", "partner", "year"]
+    flows = df[df["flow"].isin(["export", "import"])]
+    wide = flows.pivot_table(index=key, columns="flow", values="value_usd", aggfunc="first")
+    if not {"export", "import"} <= set(wide.columns):
+        return df.reset_index(drop=True)
+    both = wide.dropna(subset=["export", "import"])
+    if both.empty:
+        return df.reset_index(drop=True)
+    exports = flows[flows["flow"] == "export"].set_index(key)
+    totals = exports.loc[both.index].reset_index()
+    totals["flow"] = "total"
+    totals["value_usd"] = (both["export"] + both["import"]).to_numpy()
+    totals["valuation"] = ""
+    totals["note"] = note
+    return pd.concat([df, totals[df.columns]], ignore_index=True)
+
+
+def _finish(frames: list[pd.DataFrame], label: str) -> pd.DataFrame:
+    """Concatenate and validate; an empty fetch is an empty (unvalidated) frame."""
+    columns = [*OBSERVATION_COLUMNS, *OPTIONAL_OBSERVATION_COLUMNS]
+    if not frames:
+        return pd.DataFrame({c: pd.Series(dtype="str") for c in columns}).astype(
+            {"year": "int64", "value_usd": "float64"}
+        )
+    df = pd.concat(frames, ignore_index=True)
+    try:
+        return validate_observations(df, label)
+    except DataFileError as exc:
+        problems = "; ".join(p for _, p in exc.problems[:3])
+        more = f" (and {len(exc.problems) - 3} more)" if len(exc.problems) > 3 else ""
+        raise ComtradeError(f"UN Comtrade data failed validation: {problems}{more}") from exc

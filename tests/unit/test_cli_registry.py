@@ -1,0 +1,99 @@
+"""`targets` and `mirror` subcommands (dashboard.cli.registry), run through a parser built with
+their own ``register()``, on the shipped snapshot."""
+
+from __future__ import annotations
+
+import io
+import json
+
+import pandas as pd
+import pytest
+
+from dashboard.cli.main import main
+from dashboard.cli.registry import TARGET_OUTPUT_COLUMNS
+from dashboard.ingest.snapshot import load_targets
+
+
+def run(argv: list[str], capsys: pytest.CaptureFixture) -> tuple[int, str, str]:
+    """Through the console script's entry point, which registers these commands."""
+    code = main(argv)
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def test_targets_json_for_one_pair_either_order(capsys):
+    """The $35 bn target: met in 2023 on China customs (41.0); on Kazakhstan's figures 30.1 in 2024
+    is 0.86 of it, not met."""
+    code, out, err = run(["targets", "--pair", "kaz-chn", "--format", "json"], capsys)
+    assert code == 0 and err == ""
+    rows = json.loads(out)
+    assert {r["pair"] for r in rows} == {"CHN-KAZ"}
+    assert list(rows[0]) == list(TARGET_OUTPUT_COLUMNS)
+    t35 = {r["basis"]: r for r in rows if r["id"] == "chn-kaz-2022-35bn-2030"}
+    assert t35["CHN"]["status"] == "met" and t35["CHN"]["reached_year"] == 2023
+    assert t35["KAZ"]["status"] != "met" and t35["KAZ"]["reached_year"] is None
+    assert t35["KAZ"]["progress"] == pytest.approx(0.86)
+    assert t35["KAZ"]["target_value_usd"] == 35_000_000_000
+    double = next(r for r in rows if r["id"] == "chn-kaz-2024-double" and r["basis"] == "CHN")
+    assert double["target_year"] is None and "assumed 2030" in double["note"]
+
+
+def test_targets_csv_lists_every_target(capsys):
+    code, out, _ = run(["targets", "--format", "csv"], capsys)
+    assert code == 0
+    df = pd.read_csv(io.StringIO(out))
+    assert list(df.columns) == list(TARGET_OUTPUT_COLUMNS)
+    assert set(df["id"]) == set(load_targets()["id"])
+    assert df.loc[df["id"] == "chn-rus-2019-200bn-2024", "reached_year"].tolist() == [2023]
+    assert "200000000000" in out  # whole dollars, no ".0"
+
+
+def test_targets_assumed_year_changes_open_targets(capsys):
+    """$100 bn with no year, from 48.7 (2025): by 2030 needs 15.5% a year (off track against 13.2%);
+    by an assumed 2040, (100/48.7)^(1/15) − 1 = 4.9%: on track."""
+    _, out, _ = run(["targets", "--pair", "CHN-KAZ", "--assumed-year", "2040"], capsys)
+    row = next(
+        r for r in json.loads(out) if r["id"] == "chn-kaz-2024-100bn" and r["basis"] == "CHN"
+    )
+    assert row["status"] == "on track" and "assumed 2040" in row["note"]
+
+
+def test_mirror_json_gap_in_usd_and_percent(capsys):
+    """2013: 28.5 − 22.53 = 5.97 bn = 26.498% of Kazakhstan's figure."""
+    code, out, _ = run(["mirror", "--reporter", "chn", "--partner", "KAZ"], capsys)
+    assert code == 0
+    rows = {r["year"]: r for r in json.loads(out)}
+    r = rows[2013]
+    assert r["CHN_total_usd"] == 28_500_000_000 and r["KAZ_total_usd"] == 22_530_000_000
+    assert r["gap_usd"] == 5_970_000_000
+    assert r["gap_pct"] == pytest.approx(26.498003, rel=1e-6)
+    assert rows[2023]["KAZ_total_usd"] is None and rows[2023]["gap_usd"] is None
+
+
+def test_mirror_csv_reversed_reporter(capsys):
+    code, out, _ = run(
+        ["mirror", "--reporter", "KAZ", "--partner", "CHN", "--format", "csv"], capsys
+    )
+    assert code == 0
+    df = pd.read_csv(io.StringIO(out)).set_index("year")
+    assert list(df.columns) == ["KAZ_total_usd", "CHN_total_usd", "gap_usd", "gap_pct"]
+    assert df.loc[2024, "gap_usd"] == -13_720_000_000
+    assert df.loc[2024, "gap_pct"] == pytest.approx(-13.72 / 43.82 * 100)
+    assert pd.isna(df.loc[2025, "gap_usd"])
+
+
+@pytest.mark.parametrize(
+    "argv, words",
+    [
+        (["mirror", "--reporter", "CHN", "--partner", "XXX"], "XXX"),
+        (["mirror", "--reporter", "IND", "--partner", "USA"], "no total-trade data"),
+        (["mirror", "--reporter", "CHN", "--partner", "CHN"], "two different"),
+        (["targets", "--pair", "CHN-USA"], "no declared targets for CHN-USA"),
+        (["targets", "--pair", "nonsense"], "CHN-KAZ"),
+    ],
+)
+def test_unknown_pair_exits_2_with_one_line(capsys, argv, words):
+    code, out, err = run(argv, capsys)
+    assert code == 2
+    assert out == ""
+    assert err.count("\n") == 1 and words in err

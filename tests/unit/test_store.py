@@ -1,0 +1,326 @@
+"""Local store: where it lives, atomic validated writes that keep the previous version, clear
+errors for damaged files, and the snapshot/Comtrade merge (hand-worked cases + a property test).
+
+All figures here are synthetic test values, not trade data.
+"""
+
+from __future__ import annotations
+
+import math
+import os
+from pathlib import Path
+
+import pandas as pd
+import platformdirs
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from dashboard.ingest import store as store_mod
+from dashboard.ingest.snapshot import DEFAULT_DATA_DIR
+from dashboard.ingest.store import (
+    DATA_DIR_ENV,
+    LocalStore,
+    StoreLocationError,
+    load_merged,
+    merge_observations,
+    resolve_data_dir,
+)
+from dashboard.model import DataFileError
+
+HEADER = (
+    "reporter,partner,year,flow,value_usd,qualifier,source,source_url,published,confidence,note,"
+    "valuation,retrieved"
+)
+
+
+def row(
+    year: int,
+    value: float,
+    flow: str = "total",
+    reporter: str = "CHN",
+    partner: str = "KAZ",
+    source: str = "UN Comtrade",
+    **extra,
+) -> dict:
+    r = {
+        "reporter": reporter,
+        "partner": partner,
+        "year": year,
+        "flow": flow,
+        "value_usd": value,
+        "qualifier": "reported",
+        "source": source,
+        "source_url": f"https://example.org/{source.replace(' ', '-').lower()}/{year}",
+        "published": "2026-01-15",
+        "confidence": "high",
+        "note": "synthetic",
+        "valuation": "",
+        "retrieved": "2026-01-15",
+    }
+    r.update(extra)
+    return r
+
+
+def frame(*rows: dict) -> pd.DataFrame:
+    return pd.DataFrame(list(rows))
+
+
+def files(directory: Path) -> dict[str, bytes]:
+    return {p.name: p.read_bytes() for p in sorted(directory.iterdir()) if p.is_file()}
+
+
+@pytest.fixture(autouse=True)
+def _clean_env(monkeypatch):
+    monkeypatch.delenv(DATA_DIR_ENV, raising=False)
+    monkeypatch.delenv("TRADE_DASHBOARD_SNAPSHOT_DIR", raising=False)
+
+
+@pytest.fixture
+def store(tmp_path) -> LocalStore:
+    return LocalStore(tmp_path / "store")
+
+
+# -- location ------------------------------------------------------------------------------------
+
+
+def test_data_dir_argument_beats_env_beats_platform_default(tmp_path, monkeypatch):
+    assert resolve_data_dir() == Path(platformdirs.user_data_dir("trade-dashboard")).resolve()
+    monkeypatch.setenv(DATA_DIR_ENV, str(tmp_path / "from-env"))
+    assert resolve_data_dir() == (tmp_path / "from-env").resolve()
+    assert resolve_data_dir(tmp_path / "explicit") == (tmp_path / "explicit").resolve()
+
+
+@pytest.mark.parametrize("inside", ["", "sub", "sub/deeper"])
+def test_store_refuses_to_live_inside_the_snapshot(inside, tmp_path, monkeypatch):
+    with pytest.raises(StoreLocationError, match="shipped snapshot directory"):
+        resolve_data_dir(DEFAULT_DATA_DIR / inside)
+    monkeypatch.setenv("TRADE_DASHBOARD_SNAPSHOT_DIR", str(tmp_path / "snap"))
+    with pytest.raises(StoreLocationError):
+        LocalStore(tmp_path / "snap" / inside)
+
+
+# -- writes --------------------------------------------------------------------------------------
+
+
+def test_empty_store_reads_as_an_empty_typed_frame(store):
+    df = store.read()
+    assert df.empty and list(df.columns) == HEADER.split(",")
+    assert df["year"].dtype == "int64" and df["value_usd"].dtype == "float64"
+    assert not store.directory.exists()  # reading creates nothing
+
+
+def test_upsert_writes_a_file_the_snapshot_validator_reads_back(store):
+    """Whole dollars are written without '.0'; fractional values keep full precision."""
+    summary = store.upsert(
+        frame(row(2023, 41e9), row(2022, 1234.5, flow="export", valuation="FOB"))
+    )
+    assert (summary.added, summary.replaced, summary.total) == (2, 0, 2)
+    lines = store.path.read_text().splitlines()
+    assert lines[0] == HEADER
+    assert lines[1].startswith("CHN,KAZ,2022,export,1234.5,")
+    assert lines[2].startswith("CHN,KAZ,2023,total,41000000000,")
+    back = store.read()
+    assert back["value_usd"].tolist() == [1234.5, 41e9]
+    assert back["valuation"].tolist() == ["FOB", ""]
+    assert not store.prev_path.exists()  # nothing to keep on the first write
+    assert [p.name for p in store.directory.iterdir()] == ["observations.csv"]  # no temp files
+
+
+def test_new_rows_replace_same_key_and_the_previous_version_is_kept(store):
+    """Store 2022 = 30e9 and 2023 = 40e9, then upsert 2023 = 41e9 and 2024 = 43e9:
+    2023 is replaced, 2024 added -> 3 rows: 30e9, 41e9, 43e9; .prev holds the first file."""
+    store.upsert(frame(row(2022, 30e9), row(2023, 40e9)))
+    first = store.path.read_bytes()
+    summary = store.upsert(frame(row(2023, 41e9), row(2024, 43e9)))
+    assert (summary.added, summary.replaced, summary.total) == (1, 1, 3)
+    assert store.read().set_index("year")["value_usd"].to_dict() == {
+        2022: 30e9,
+        2023: 41e9,
+        2024: 43e9,
+    }
+    assert store.prev_path.read_bytes() == first
+
+
+def test_rows_of_other_pairs_and_flows_are_left_alone(store):
+    store.upsert(
+        frame(row(2023, 1e9, flow="export"), row(2023, 5e9, reporter="KAZ", partner="CHN"))
+    )
+    store.upsert(frame(row(2023, 2e9, flow="export")))
+    got = store.read()[["reporter", "flow", "value_usd"]].values.tolist()
+    assert got == [["CHN", "export", 2e9], ["KAZ", "total", 5e9]]
+
+
+@pytest.mark.parametrize(
+    ("bad", "message"),
+    [
+        (row(2023, -5.0), "value_usd must be a positive number"),
+        (row(2023, 1e9, partner="XYZ"), "unknown ISO3 country code"),
+        (row(2023, 1e9, published=""), "value is missing|published must be an ISO date"),
+        (row(2023, 1e9, source_url="ftp://x"), "source_url must be an http"),
+    ],
+)
+def test_invalid_rows_leave_the_store_byte_identical(store, bad, message):
+    store.upsert(frame(row(2022, 30e9)))
+    store.upsert(frame(row(2022, 31e9)))  # now there is a .prev too
+    before = files(store.directory)
+    with pytest.raises(DataFileError, match=message):
+        store.upsert(frame(row(2024, 1e9), bad))
+    assert files(store.directory) == before
+
+
+def test_duplicate_keys_in_new_rows_are_rejected(store):
+    with pytest.raises(DataFileError, match="duplicate key"):
+        store.upsert(frame(row(2023, 1e9), row(2023, 2e9)))
+    assert not store.path.exists()
+
+
+def test_a_crash_before_the_replace_leaves_the_store_identical(store, monkeypatch):
+    """Simulate the disk failing at the final os.replace: old file intact, no temp files."""
+    store.upsert(frame(row(2022, 30e9)))
+    before = files(store.directory)
+    real_replace = os.replace
+
+    def failing_replace(src, dst):
+        if Path(dst) == store.path:
+            raise OSError("disk full (simulated)")
+        return real_replace(src, dst)
+
+    monkeypatch.setattr(store_mod.os, "replace", failing_replace)
+    with pytest.raises(OSError, match="disk full"):
+        store.upsert(frame(row(2023, 40e9)))
+    after = files(store.directory)
+    assert after["observations.csv"] == before["observations.csv"]
+    assert not [n for n in after if n.endswith(".tmp")]
+
+
+def test_an_edited_store_file_raises_with_file_and_line(store):
+    store.upsert(frame(row(2022, 30e9), row(2023, 40e9)))
+    text = store.path.read_text().replace(
+        "CHN,KAZ,2023,total,40000000000", "CHN,KAZ,2023,total,forty billion"
+    )
+    store.path.write_text(text)
+    before = files(store.directory)
+    with pytest.raises(DataFileError) as err:
+        store.read()
+    assert (
+        f"{store.path}, line 3: column 'value_usd': 'forty billion' is not a valid number"
+        in str(err.value)
+    )
+    with pytest.raises(DataFileError):
+        store.upsert(frame(row(2024, 1e9)))
+    assert files(store.directory) == before
+
+
+def test_a_truncated_store_file_is_reported(store):
+    store.upsert(frame(row(2022, 30e9)))
+    store.path.write_text(HEADER + "\n" + "CHN,KAZ,2023,total\n")
+    with pytest.raises(DataFileError, match=r"observations\.csv, line 2: "):
+        store.read()
+
+
+# -- merge ---------------------------------------------------------------------------------------
+
+
+def snapshot_rows() -> pd.DataFrame:
+    """Snapshot: 2023 = 41e9 and 2024 = 43.82e9 (totals), with origin as load_observations sets."""
+    df = frame(row(2023, 41e9, source="Snapshot"), row(2024, 43.82e9, source="Snapshot"))
+    df["valuation"] = ""
+    df["retrieved"] = ""
+    df["origin"] = "snapshot"
+    return df
+
+
+def store_rows() -> pd.DataFrame:
+    """Store: 2022 = 30e9 and 2023 = 40e9 (totals)."""
+    return frame(row(2022, 30e9), row(2023, 40e9))
+
+
+def test_merge_auto_keeps_snapshot_on_conflict_and_fills_other_years():
+    """auto: 2022 from Comtrade (30e9, no alternative); 2023 snapshot 41e9 with the Comtrade
+    40e9 as alternative; 2024 snapshot 43.82e9 (no alternative)."""
+    m = merge_observations(snapshot_rows(), store_rows())
+    assert m["year"].tolist() == [2022, 2023, 2024]
+    assert m["value_usd"].tolist() == [30e9, 41e9, 43.82e9]
+    assert m["origin"].tolist() == ["comtrade", "snapshot", "snapshot"]
+    assert m["alt_origin"].tolist() == ["", "comtrade", ""]
+    assert math.isnan(m.loc[0, "alt_value_usd"]) and m.loc[1, "alt_value_usd"] == 40e9
+    assert m.loc[1, "alt_source_url"] == "https://example.org/un-comtrade/2023"
+    assert m.loc[1, "source"] == "Snapshot"
+
+
+def test_merge_prefer_comtrade_and_snapshot():
+    comtrade = merge_observations(snapshot_rows(), store_rows(), prefer="comtrade")
+    assert comtrade["value_usd"].tolist() == [30e9, 40e9, 43.82e9]
+    assert comtrade["origin"].tolist() == ["comtrade", "comtrade", "snapshot"]
+    assert comtrade.loc[1, "alt_value_usd"] == 41e9 and comtrade.loc[1, "alt_origin"] == "snapshot"
+    snapshot = merge_observations(snapshot_rows(), store_rows(), prefer="snapshot")
+    auto = merge_observations(snapshot_rows(), store_rows(), prefer="auto")
+    pd.testing.assert_frame_equal(snapshot, auto)
+    with pytest.raises(ValueError, match="prefer must be one of"):
+        merge_observations(snapshot_rows(), store_rows(), prefer="newest")
+
+
+def test_merge_with_one_side_missing():
+    only_snapshot = merge_observations(snapshot_rows(), None)
+    assert only_snapshot["origin"].tolist() == ["snapshot", "snapshot"]
+    only_store = merge_observations(None, store_rows())
+    assert only_store["origin"].tolist() == ["comtrade", "comtrade"]
+    assert merge_observations(None, None).empty
+
+
+def test_load_merged_reads_snapshot_and_store(tmp_path, monkeypatch):
+    snap = tmp_path / "snap"
+    snap.mkdir()
+    snapshot_rows().drop(columns=["origin", "valuation", "retrieved"]).to_csv(
+        snap / "trade_series.csv", index=False
+    )
+    monkeypatch.setenv("TRADE_DASHBOARD_SNAPSHOT_DIR", str(snap))
+    LocalStore(tmp_path / "store").upsert(store_rows())
+    m = load_merged(tmp_path / "store")
+    assert m.set_index("year")["origin"].to_dict() == {
+        2022: "comtrade",
+        2023: "snapshot",
+        2024: "snapshot",
+    }
+
+
+keys = st.sets(
+    st.tuples(
+        st.sampled_from(["CHN", "KAZ"]),
+        st.integers(2000, 2010),
+        st.sampled_from(["export", "import", "total"]),
+    ),
+    max_size=12,
+)
+
+
+@settings(max_examples=40, deadline=None)
+@given(snap_keys=keys, store_keys=keys, prefer=st.sampled_from(["auto", "snapshot", "comtrade"]))
+def test_merge_property(snap_keys, store_keys, prefer):
+    """Snapshot values are 1e9 + year, store values 2e9 + year, so every figure reveals its side.
+    The result has each key once, exactly the union; the preferred side wins on overlaps, and
+    the alternative is the other side's value exactly where both had the key."""
+
+    def side(ks, offset):
+        return (
+            frame(
+                *[row(y, offset + y, flow=f, reporter=r, partner="USA") for r, y, f in sorted(ks)]
+            )
+            if ks
+            else None
+        )
+
+    m = merge_observations(side(snap_keys, 1e9), side(store_keys, 2e9), prefer=prefer)
+    got = set(zip(m["reporter"], m["year"], m["flow"], strict=True))
+    assert got == snap_keys | store_keys and len(m) == len(got)
+    for rec in m.to_dict("records"):
+        k = (rec["reporter"], rec["year"], rec["flow"])
+        both = k in snap_keys and k in store_keys
+        store_wins = (prefer == "comtrade" and both) or k not in snap_keys
+        assert rec["origin"] == ("comtrade" if store_wins else "snapshot")
+        assert rec["value_usd"] == (2e9 if store_wins else 1e9) + rec["year"]
+        if both:
+            assert rec["alt_value_usd"] == (1e9 if store_wins else 2e9) + rec["year"]
+        else:
+            assert math.isnan(rec["alt_value_usd"]) and rec["alt_origin"] == ""
