@@ -16,6 +16,8 @@ import pandas as pd
 HORIZON_YEAR = 2050
 #: Window of the default historical CAGR: the last ten years of observations.
 RECENT_WINDOW_YEARS = 10
+#: Relative tolerance of "reached": a path built to hit the target exactly counts despite rounding.
+REACH_TOLERANCE = 1e-9
 
 
 @dataclass(frozen=True)
@@ -109,7 +111,7 @@ def first_year_reached(path: pd.DataFrame, target_value: float) -> int | None:
     A relative tolerance of 1e-9 absorbs floating-point error, so a path built to hit the target
     exactly in its target year counts as reaching it then.
     """
-    hit = path.loc[path["value_usd"] >= target_value * (1 - 1e-9), "year"]
+    hit = path.loc[path["value_usd"] >= target_value * (1 - REACH_TOLERANCE), "year"]
     return int(hit.iloc[0]) if len(hit) else None
 
 

@@ -32,7 +32,7 @@ from typing import Literal
 import numpy as np
 import pandas as pd
 
-from dashboard.analysis.growth import HORIZON_YEAR
+from dashboard.analysis.growth import HORIZON_YEAR, REACH_TOLERANCE
 
 #: Below this many intervals the estimate is too noisy to show; callers use a user-set volatility.
 MIN_INTERVALS = 3
@@ -57,9 +57,13 @@ BootstrapScheme = Literal["standardized", "length"]
 
 _NORMAL = NormalDist()
 _Z = np.array([_NORMAL.inv_cdf(q) for _, q in PERCENTILES])
+#: The fan's z-values in PERCENTILES order; the browser's copy of the closed form receives these.
+FAN_Z: tuple[float, ...] = tuple(float(z) for z in _Z)
 # Same relative tolerance as growth.first_year_reached: a path built to hit the target exactly
 # counts as reaching it, despite floating-point error.
-_LOG_REL_TOL = math.log1p(-1e-9)
+_LOG_REL_TOL = math.log1p(-REACH_TOLERANCE)
+#: ``ln(1 - REACH_TOLERANCE)``: with zero volatility, a log gap at least this counts as reached.
+LOG_REACH_TOLERANCE = _LOG_REL_TOL
 
 
 # --------------------------------------------------------------------------------------------
