@@ -34,7 +34,7 @@ def probability_figure(
     data = [{
         "type": "scatter", "x": curve["year"].to_numpy(),
         "y": (curve["probability"] * 100).to_numpy(), "mode": "lines+markers", "name": name,
-        "line": {"color": COLORS["scenario"], "width": 3}, "marker": {"size": 5},
+        "line": {"color": COLORS["scenario"], "width": 3}, "marker": {"size": 5}, "meta": "chance",
         "hovertemplate": hover,
     }]  # fmt: skip
     if comparison is not None and len(comparison):

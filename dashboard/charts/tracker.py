@@ -32,17 +32,20 @@ def tracker_figure(result: TrackerResult, fan: pd.DataFrame | None = None) -> go
     if fan is not None and len(fan):
         f = fan[fan["year"] <= x_end]
         years = f["year"].to_numpy()
-        for lo, hi, opacity, name in (
-            ("p10", "p90", 0.18, "10–90% range"),
-            ("p25", "p75", 0.35, "25–75% range"),
+        # ``meta`` names each trace's role: the browser's live scenario replaces those traces'
+        # numbers on every slider move and leaves the rest of the figure as built here.
+        for lo, hi, opacity, name, role in (
+            ("p10", "p90", 0.18, "10–90% range", "band90"),
+            ("p25", "p75", 0.35, "25–75% range", "band50"),
         ):
             edge = {"type": "scatter", "x": years, "mode": "lines", "line": {"width": 0},
                     "legendgroup": name}  # fmt: skip
-            data.append(
-                edge | {"y": (f[hi] / BN).to_numpy(), "hoverinfo": "skip", "showlegend": False}
-            )
             data.append(edge | {
-                "y": (f[lo] / BN).to_numpy(), "fill": "tonexty",
+                "y": (f[hi] / BN).to_numpy(), "hoverinfo": "skip", "showlegend": False,
+                "meta": f"{role}_hi",
+            })  # fmt: skip
+            data.append(edge | {
+                "y": (f[lo] / BN).to_numpy(), "fill": "tonexty", "meta": f"{role}_lo",
                 "fillcolor": _rgba(COLORS["band"], opacity), "name": name,
                 "hovertemplate": f"{name}: %{{y:.1f}} bn<extra></extra>",
             })  # fmt: skip
@@ -78,13 +81,14 @@ def tracker_figure(result: TrackerResult, fan: pd.DataFrame | None = None) -> go
     data.append({
         "type": "scatter", "x": sc["year"].to_numpy(), "y": (sc["value_usd"] / BN).to_numpy(),
         "mode": "lines", "name": f"Scenario: {format_pct(result.growth)} a year",
+        "meta": "scenario",
         "line": {"color": COLORS["scenario"], "width": 3},
         "hovertemplate": "%{x}: $%{y:.1f} bn (scenario)<extra></extra>",
     })  # fmt: skip
     data.append({
         "type": "scatter", "x": result.required["year"].to_numpy(),
         "y": (result.required["value_usd"] / BN).to_numpy(), "mode": "lines",
-        "name": f"Required: {format_pct(result.required_cagr)} a year",
+        "name": f"Required: {format_pct(result.required_cagr)} a year", "meta": "required",
         "line": {"color": COLORS["required"], "width": 2, "dash": "dash"},
         "hovertemplate": "%{x}: $%{y:.1f} bn (required)<extra></extra>",
     })  # fmt: skip
@@ -92,7 +96,7 @@ def tracker_figure(result: TrackerResult, fan: pd.DataFrame | None = None) -> go
     target_bn = result.target_value / BN
     data.append({
         "type": "scatter", "x": [first_year, x_end], "y": [target_bn, target_bn],
-        "mode": "lines", "name": f"Target: ${target_bn:,.1f} bn",
+        "mode": "lines", "name": f"Target: ${target_bn:,.1f} bn", "meta": "target",
         "line": {"color": COLORS["target"], "width": 2, "dash": "dot"},
         "hovertemplate": f"Target ${target_bn:,.1f} bn<extra></extra>",
     })  # fmt: skip

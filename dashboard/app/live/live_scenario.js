@@ -1,0 +1,335 @@
+// The tracker's live part: sliders, KPI cards and the chosen chart, recomputed in the browser.
+//
+// Streamlit's own sliders send every move to the server and redraw only after it answers (and,
+// while dragging, only after release). Here each `input` event recomputes the closed-form
+// scenario with scenario() (scenario_math.js, concatenated before this file) and patches the
+// chart Python built, so the chart follows the hand. Python stays in charge of everything
+// else: it builds the figure (this code only replaces the traces tagged with a `meta` role),
+// the labels and number formats' wording, and receives the committed values (on `change`,
+// debounced) through setStateValue to compute the verdict, notes, downloads and URL.
+//
+// Contract with dashboard/app/live/payload.py (`data`):
+//   revision      adopt `values` only when this changes (first mount, reset, a link), so an
+//                 older echo of our own commit cannot pull a slider back
+//   values        {target_year, multiple, growth (%), volatility (%), shock_year, shock_size (%)}
+//   controls      [{name, label, min, max, step, unit: "year"|"pct"|"times", help}]
+//   model         {latestYear, latestValue, horizon, firstYear, sigma (estimated, fraction),
+//                  z, logRelTol, reachRelTol, target: {fixed, value, baseValue, year}}
+//   figure        {data, layout} from charts/, traces tagged meta: band90_hi, band90_lo,
+//                 band50_hi, band50_lo, scenario, required, target, chance; `targetShape`
+//                 and `targetNote` indexes of the target-year line and its label
+//   view          "trade" | "chance"
+//   labels        card and trace labels with {year}, {value}, {growth} placeholders
+//   kpis          [{label, value, help}] computed by Python and shown as they are (e.g. latest)
+//   plotlyUrl     where plotly.min.js is served (once, cached by the browser)
+
+const BN = 1e9;
+const STATE = Symbol("tdl-state");
+const plotlyLoads = new Map();
+
+function loadPlotly(url) {
+  if (window.Plotly) return Promise.resolve(window.Plotly);
+  if (!plotlyLoads.has(url)) {
+    plotlyLoads.set(
+      url,
+      new Promise((resolve, reject) => {
+        const script = document.createElement("script");
+        script.src = url;
+        script.async = true;
+        script.onload = () => resolve(window.Plotly);
+        script.onerror = () => reject(new Error(`could not load ${url}`));
+        document.head.appendChild(script);
+      }),
+    );
+  }
+  return plotlyLoads.get(url);
+}
+
+// The same text as dashboard/formatting.py: "$43.8 bn", "12.5%", minus sign U+2212.
+function groupThousands(text) {
+  const [whole, frac] = text.split(".");
+  const grouped = whole.replace(/\B(?=(\d{3})+(?!\d))/g, ",");
+  return frac === undefined ? grouped : `${grouped}.${frac}`;
+}
+
+export function formatUsd(value, digits = 1) {
+  if (value === null || value === undefined || Number.isNaN(value)) return "n/a";
+  const sign = value < 0 ? "\u2212" : "";
+  const v = Math.abs(value);
+  for (const [size, unit] of [[1e12, "tn"], [1e9, "bn"], [1e6, "m"]]) {
+    if (v >= size) return `${sign}$${groupThousands((v / size).toFixed(digits))} ${unit}`;
+  }
+  return `${sign}$${groupThousands(v.toFixed(0))}`;
+}
+
+export function formatPct(rate, digits = 1, signed = false) {
+  if (rate === null || rate === undefined || Number.isNaN(rate)) return "n/a";
+  const body = (rate * 100).toFixed(digits);
+  const text = signed && !body.startsWith("-") ? `+${body}%` : `${body}%`;
+  return text.replace("-", "\u2212");
+}
+
+function fill(template, values) {
+  return template.replace(/\{(\w+)\}/g, (m, k) => (k in values ? String(values[k]) : m));
+}
+
+function shown(control, value) {
+  if (control.unit === "pct") return formatPct(value / 100, control.digits ?? 1);
+  if (control.unit === "times") return `${Number(value).toFixed(1)}\u00d7`;
+  return String(value);
+}
+
+function build(parent, data) {
+  const root = document.createElement("div");
+  root.className = "tdl-root";
+  const controls = document.createElement("div");
+  controls.className = "tdl-controls";
+  const inputs = {};
+  for (const c of data.controls) {
+    const id = `tdl-${c.name}-${Math.random().toString(36).slice(2, 8)}`;
+    const box = document.createElement("div");
+    box.className = "tdl-control";
+    const label = document.createElement("label");
+    label.htmlFor = id;
+    label.textContent = c.label;
+    const output = document.createElement("output");
+    output.htmlFor = id;
+    output.className = "tdl-value";
+    const input = document.createElement("input");
+    Object.assign(input, { type: "range", id, min: c.min, max: c.max, step: c.step });
+    input.dataset.name = c.name;
+    if (c.help) input.title = c.help;
+    const head = document.createElement("div");
+    head.className = "tdl-head";
+    head.append(label, output);
+    box.append(head, input);
+    controls.append(box);
+    inputs[c.name] = { input, output, control: c };
+  }
+  const cards = document.createElement("div");
+  cards.className = "tdl-cards";
+  cards.setAttribute("aria-live", "polite");
+  const chart = document.createElement("div");
+  chart.className = "tdl-chart";
+  chart.setAttribute("role", "img");
+  root.append(controls, cards, chart);
+  parent.append(root);
+  root[STATE] = { inputs, cards, chart, values: {}, revision: null, pending: 0, timer: null };
+
+  const state = root[STATE];
+  for (const { input, control } of Object.values(inputs)) {
+    input.addEventListener("input", () => {
+      state.values[control.name] = Number(input.value);
+      schedule(root);
+    });
+    input.addEventListener("change", () => {
+      state.values[control.name] = Number(input.value);
+      clearTimeout(state.timer);
+      // One commit per gesture: a keyboard user holding an arrow key fires many changes.
+      state.timer = setTimeout(() => commit(root), state.data.debounceMs ?? 250);
+    });
+  }
+  return root;
+}
+
+function commit(root) {
+  const state = root[STATE];
+  state.setStateValue("scenario", { ...state.values, revision: state.revision });
+}
+
+function schedule(root) {
+  const state = root[STATE];
+  if (state.pending) return;
+  // Coalesce the input events of one frame into one redraw.
+  state.pending = requestAnimationFrame(() => {
+    state.pending = 0;
+    draw(root);
+  });
+}
+
+export function compute(model, values) {
+  const t = model.target;
+  const targetValue = t.fixed ? t.value : t.baseValue * values.multiple;
+  const targetYear = t.year ?? values.target_year;
+  const shockOn = values.shock_year !== null && values.shock_year !== undefined;
+  const sigma = values.volatility === null || values.volatility === undefined
+    ? model.sigma
+    : values.volatility / 100;
+  return {
+    targetValue,
+    targetYear,
+    ...scenario({
+      latestYear: model.latestYear,
+      latestValue: model.latestValue,
+      growth: values.growth / 100,
+      sigma,
+      targetValue,
+      targetYear,
+      horizon: model.horizon,
+      shockYear: shockOn ? values.shock_year : null,
+      shockSize: shockOn ? (values.shock_size ?? 0) / 100 : 0,
+      z: model.z,
+      logRelTol: model.logRelTol,
+      reachRelTol: model.reachRelTol,
+    }),
+  };
+}
+
+function card(label, value, help) {
+  const box = document.createElement("div");
+  box.className = "tdl-card";
+  if (help) box.title = help;
+  const l = document.createElement("div");
+  l.className = "tdl-card-label";
+  l.textContent = label;
+  const v = document.createElement("div");
+  v.className = "tdl-card-value";
+  v.textContent = value;
+  box.append(l, v);
+  return box;
+}
+
+function cardsFor(data, r) {
+  const L = data.labels;
+  const horizon = data.model.horizon;
+  const y = r.targetYear;
+  const never = fill(L.never, { year: horizon });
+  return [
+    ...data.kpis.map((k) => [k.label, k.value, k.help]),
+    [fill(L.target, { year: y }), formatUsd(r.targetValue), L.targetHelp],
+    [L.progress, formatPct(data.model.latestValue / r.targetValue, 0)],
+    [fill(L.required, { year: y }), formatPct(r.requiredGrowth)],
+    [L.reached, r.yearReached === null ? never : String(r.yearReached)],
+    [fill(L.chance, { year: y }), formatPct(r.probabilityAtTarget, 0), L.chanceHelp],
+    [L.year50, r.year50 === null ? fill(L.after, { year: horizon }) : String(r.year50)],
+    [L.year90, r.year90 === null ? fill(L.after, { year: horizon }) : String(r.year90)],
+  ];
+}
+
+function upTo(xs, ys, last) {
+  const n = xs.findIndex((x) => x > last);
+  return n < 0 ? [xs, ys] : [xs.slice(0, n), ys.slice(0, n)];
+}
+
+// Replace the dynamic traces of Python's figure with this scenario's numbers.
+function patchFigure(data, r) {
+  const fig = data.figure;
+  const model = data.model;
+  const L = data.labels;
+  const reach = r.yearReached ?? r.targetYear;
+  const xEnd = Math.min(model.horizon, Math.max(r.targetYear, reach) + 3);
+  const bn = (v) => v / BN;
+  const [P10, P25, , P75, P90] = [0, 1, 2, 3, 4];
+  const traces = fig.data.map((trace) => {
+    const role = trace.meta;
+    if (!role) return trace;
+    const t = { ...trace };
+    const band = { band90_hi: P90, band90_lo: P10, band50_hi: P75, band50_lo: P25 }[role];
+    if (band !== undefined) {
+      [t.x, t.y] = upTo(r.years, r.fan[band].map(bn), xEnd);
+    } else if (role === "scenario") {
+      [t.x, t.y] = upTo(r.years, r.median.map(bn), xEnd);
+      t.name = fill(L.scenarioTrace, { growth: formatPct(data.current.growth / 100) });
+    } else if (role === "required") {
+      const xs = [];
+      const ys = [];
+      for (let yr = model.latestYear; yr <= r.targetYear; yr += 1) {
+        xs.push(yr);
+        ys.push(bn(model.latestValue * (1 + r.requiredGrowth) ** (yr - model.latestYear)));
+      }
+      [t.x, t.y] = [xs, ys];
+      t.name = fill(L.requiredTrace, { growth: formatPct(r.requiredGrowth) });
+    } else if (role === "target") {
+      t.x = [model.firstYear, xEnd];
+      t.y = [bn(r.targetValue), bn(r.targetValue)];
+      t.name = fill(L.targetTrace, { value: formatUsd(r.targetValue) });
+    } else if (role === "chance") {
+      t.x = r.years.slice(1);
+      t.y = r.probability.map((p) => p * 100);
+    }
+    return t;
+  });
+  const layout = { ...fig.layout };
+  if (data.view === "trade") {
+    layout.xaxis = { ...layout.xaxis, range: [model.firstYear - 1, xEnd + 0.5] };
+  }
+  if (fig.targetShape !== undefined && layout.shapes) {
+    layout.shapes = layout.shapes.map((s, i) =>
+      (i === fig.targetShape ? { ...s, x0: r.targetYear, x1: r.targetYear } : s));
+  }
+  if (fig.targetNote !== undefined && layout.annotations) {
+    layout.annotations = layout.annotations.map((a, i) =>
+      (i === fig.targetNote
+        ? { ...a, x: r.targetYear, text: fill(L.targetYearNote, { year: r.targetYear }) }
+        : a));
+  }
+  return { traces, layout };
+}
+
+function themed(layout, el) {
+  const css = getComputedStyle(el);
+  const text = css.getPropertyValue("--st-text-color").trim() || css.color;
+  const font = css.getPropertyValue("--st-font").trim() || css.fontFamily;
+  return {
+    ...layout,
+    paper_bgcolor: "rgba(0,0,0,0)",
+    plot_bgcolor: "rgba(0,0,0,0)",
+    font: { ...(layout.font || {}), color: text, family: font },
+  };
+}
+
+function draw(root) {
+  const state = root[STATE];
+  const data = state.data;
+  const values = { ...data.values, ...state.values };
+  data.current = values;
+  for (const { input, output, control } of Object.values(state.inputs)) {
+    output.textContent = shown(control, values[control.name]);
+    input.setAttribute("aria-valuetext", output.textContent);
+  }
+  const r = compute(data.model, values);
+  state.cards.replaceChildren(...cardsFor(data, r).map(([l, v, h]) => card(l, v, h)));
+  state.chart.setAttribute("aria-label", fill(data.labels.chartLabel, {
+    value: formatUsd(r.targetValue),
+    year: r.targetYear,
+    chance: formatPct(r.probabilityAtTarget, 0),
+  }));
+  const { traces, layout } = patchFigure(data, r);
+  const Plotly = window.Plotly;
+  if (Plotly) {
+    Plotly.react(state.chart, traces, themed(layout, root), data.config || {});
+    state.draws = (state.draws || 0) + 1;
+    root.dataset.draws = String(state.draws);
+  }
+}
+
+export default function liveScenario({ data, parentElement, setStateValue }) {
+  const root = parentElement.querySelector(".tdl-root") || build(parentElement, data);
+  const state = root[STATE];
+  state.data = data;
+  state.setStateValue = setStateValue;
+  if (state.revision !== data.revision) {
+    // A new revision from Python (first mount, a reset, a link): take its values. Otherwise keep
+    // what the hand set, which Python may not have seen yet.
+    state.revision = data.revision;
+    state.values = { ...data.values };
+    for (const { input, control } of Object.values(state.inputs)) {
+      input.value = String(data.values[control.name]);
+    }
+  }
+  if (window.Plotly) {
+    draw(root);
+  } else {
+    draw(root); // cards and outputs now; the chart as soon as Plotly has loaded
+    loadPlotly(data.plotlyUrl).then(
+      () => draw(root),
+      (err) => {
+        state.chart.textContent = `The chart could not be drawn: ${err.message}. Reload the page.`;
+      },
+    );
+  }
+  return () => {
+    clearTimeout(state.timer);
+    if (state.pending) cancelAnimationFrame(state.pending);
+  };
+}
