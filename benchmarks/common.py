@@ -28,7 +28,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from playwright.sync_api import Browser, Page
+    from playwright.sync_api import Browser, Locator, Page
 
 ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
@@ -38,10 +38,12 @@ from tests.e2e.conftest import CHROMIUM, CHROMIUM_ARGS, start_streamlit, stop  #
 
 __all__ = [
     "APPS",
+    "APPS_BY_NAME",
     "CHROMIUM",
     "CHROMIUM_ARGS",
     "DASHBOARD",
     "INSTRUMENT_JS",
+    "LIVE_DEMO",
     "REFERENCE",
     "ROOT",
     "TIMEOUT_MS",
@@ -70,16 +72,32 @@ class AppSpec:
     trace_prefix: str  # the line whose numbers a growth move changes
     slider_key: str = "growth"
     env: tuple[tuple[str, str], ...] = ()  # extra environment for its server
+    #: For a chart and slider drawn by a custom component (no Streamlit key): CSS selectors.
+    chart_css: str = ""
+    slider_css: str = ""
 
     @property
     def chart_selector(self) -> str:
-        return f".st-key-{self.chart_key} .js-plotly-plot"
+        return self.chart_css or f".st-key-{self.chart_key} .js-plotly-plot"
+
+    def slider(self, page: Page) -> Locator:
+        """The growth slider: a component's range input, or Streamlit's keyed slider."""
+        if self.slider_css:
+            return page.locator(self.slider_css)
+        return page.locator(f".st-key-{self.slider_key}").get_by_role("slider")
 
 
 DASHBOARD = AppSpec("dashboard (tracker)", ROOT / "dashboard" / "app" / "server.py",
                     "tracker_chart", "Scenario")  # fmt: skip
 REFERENCE = AppSpec("reference app", ROOT / "benchmarks" / "reference_app.py", "chart", "scenario")
+#: The live scenario component alone (tests/support/live_demo): sliders and chart in the browser.
+LIVE_DEMO = AppSpec(
+    "live component (alone)", ROOT / "tests" / "support" / "live_demo" / "server.py", "",
+    "Scenario", chart_css=".tdl-chart.js-plotly-plot", slider_css="input[data-name=growth]",
+)  # fmt: skip
 APPS = (DASHBOARD, REFERENCE)
+#: Every app a benchmark can be asked for by short name (``--apps``).
+APPS_BY_NAME = {"dashboard": DASHBOARD, "reference": REFERENCE, "live-demo": LIVE_DEMO}
 
 #: Runs before any page script: stamps keypresses, WebSocket traffic and script-state changes.
 INSTRUMENT_JS = """

@@ -189,6 +189,21 @@ function card(label, value, help) {
   return box;
 }
 
+// Cards are rebuilt only when their number changes (a new payload); a move rewrites text only.
+function updateCards(state, specs) {
+  if (!state.cardEls || state.cardEls.length !== specs.length) {
+    state.cardEls = specs.map(([l, v, h]) => card(l, v, h));
+    state.cards.replaceChildren(...state.cardEls);
+    return;
+  }
+  specs.forEach(([l, v, h], i) => {
+    const [label, value] = state.cardEls[i].children;
+    if (label.textContent !== l) label.textContent = l;
+    if (value.textContent !== v) value.textContent = v;
+    state.cardEls[i].title = h || "";
+  });
+}
+
 function cardsFor(data, r) {
   const L = data.labels;
   const horizon = data.model.horizon;
@@ -266,10 +281,18 @@ function patchFigure(data, r) {
   return { traces, layout };
 }
 
-function themed(layout, el) {
+// Read once per payload (the component is called again when the theme changes): reading
+// computed styles on every move would force a style recalculation each time.
+function readTheme(el) {
   const css = getComputedStyle(el);
-  const text = css.getPropertyValue("--st-text-color").trim() || css.color;
-  const font = css.getPropertyValue("--st-font").trim() || css.fontFamily;
+  return {
+    text: css.getPropertyValue("--st-text-color").trim() || css.color,
+    font: css.getPropertyValue("--st-font").trim() || css.fontFamily,
+  };
+}
+
+function themed(layout, theme) {
+  const { text, font } = theme;
   return {
     ...layout,
     paper_bgcolor: "rgba(0,0,0,0)",
@@ -288,7 +311,7 @@ function draw(root) {
     input.setAttribute("aria-valuetext", output.textContent);
   }
   const r = compute(data.model, values);
-  state.cards.replaceChildren(...cardsFor(data, r).map(([l, v, h]) => card(l, v, h)));
+  updateCards(state, cardsFor(data, r));
   state.chart.setAttribute("aria-label", fill(data.labels.chartLabel, {
     value: formatUsd(r.targetValue),
     year: r.targetYear,
@@ -297,7 +320,7 @@ function draw(root) {
   const { traces, layout } = patchFigure(data, r);
   const Plotly = window.Plotly;
   if (Plotly) {
-    Plotly.react(state.chart, traces, themed(layout, root), data.config || {});
+    Plotly.react(state.chart, traces, themed(layout, state.theme), data.config || {});
     state.draws = (state.draws || 0) + 1;
     root.dataset.draws = String(state.draws);
   }
@@ -308,6 +331,7 @@ export default function liveScenario({ data, parentElement, setStateValue }) {
   const state = root[STATE];
   state.data = data;
   state.setStateValue = setStateValue;
+  state.theme = readTheme(root);
   if (state.revision !== data.revision) {
     // A new revision from Python (first mount, a reset, a link): take its values. Otherwise keep
     // what the hand set, which Python may not have seen yet.
