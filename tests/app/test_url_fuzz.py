@@ -35,10 +35,9 @@ def _open(params: dict[str, list[str]], page: str | None) -> AppTest:
     at = AppTest.from_file(str(APP), default_timeout=60)
     for key, values in params.items():
         at.query_params[key] = values
-    at.run()
     if page:
-        switch_screen(at, page).run()
-    return at
+        switch_screen(at, page)  # opened directly, as a link to /mirror?... is
+    return at.run()
 
 
 def _bound_keys(node) -> set[str]:

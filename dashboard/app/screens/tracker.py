@@ -35,6 +35,7 @@ from dashboard.app.cache import (
 )
 from dashboard.app.downloads import download_buttons
 from dashboard.app.links import check_url, share_link
+from dashboard.app.plain import plain
 from dashboard.app.screens.tracker_controls import (
     CHART_VIEWS,
     CHOICES_FRAGMENT,
@@ -349,7 +350,7 @@ def _output_fragment(pair: Pair) -> None:
         else:
             done = _compute(view.basis_for(controls.basis), scenario)
     except (ScenarioError, KeyError, ValueError) as exc:
-        st.warning(f"This scenario cannot be computed: {exc}.", icon=":material/warning:")
+        st.warning(f"This scenario cannot be computed: {plain(exc)}.", icon=":material/warning:")
         return
     scenario, result, outlook = done.scenario, done.result, done.outlook
     growth = scenario.growth
