@@ -1,8 +1,11 @@
-"""Untrusted text (upload labels, API names, URL values) made safe to show or to export.
+"""Untrusted text (upload labels, API names and errors, URL values) made safe to show or export.
 
-Streamlit renders Markdown, so a label like ``**x**`` or ``[x](javascript:...)`` from a file or an
-API would be formatted or linked. Everything that did not come from this project's own code goes
-through :func:`safe_label` (or :func:`escape_markdown`) before it reaches ``st.markdown``.
+Streamlit renders Markdown (with HTML, links, images and ``$...$`` LaTeX), so a label like
+``**x**``, ``[x](javascript:...)`` or ``![x](http://elsewhere/pixel.png)`` from a file or an API
+would be formatted, linked or fetched by the visitor's browser. Everything that did not come from
+this project's own code goes through :func:`safe_label` (one line) or :func:`safe_lines` (a
+list) before it reaches a Streamlit text element; the app shows it with
+``dashboard.app.plain.show_plain``.
 """
 
 from __future__ import annotations
@@ -11,6 +14,8 @@ import re
 import unicodedata
 
 MAX_LABEL_CHARS = 80
+#: Longest error message or note shown from upstream or a file (longer ones are cut with ``…``).
+MAX_MESSAGE_CHARS = 300
 # Every ASCII punctuation character: Markdown (and Streamlit's $...$ LaTeX) can only act on these.
 _MD_PUNCTUATION = re.compile(r"([!-/:-@\[-`{-~])")
 # A leading character a spreadsheet reads as the start of a formula (after any apostrophes).
@@ -49,6 +54,17 @@ def safe_label(text: object, max_chars: int = MAX_LABEL_CHARS) -> str:
     ``**bold**``; ``[x](javascript:...)`` can no longer form a link.
     """
     return escape_markdown(plain_label(text, max_chars))
+
+
+def safe_lines(lines: list[object], max_lines: int = 50, max_chars: int = MAX_MESSAGE_CHARS) -> str:
+    """A Markdown bullet list showing each of ``lines`` literally (:func:`safe_label` each).
+
+    At most ``max_lines`` items; a last ``…`` item says that more were left out.
+    """
+    items = [f"- {safe_label(line, max_chars) or ' '}" for line in lines[:max_lines]]
+    if len(lines) > max_lines:
+        items.append("- …")
+    return "\n".join(items)
 
 
 # --- formula-injection guard (spreadsheets), shared by exports and the upload parser ----------

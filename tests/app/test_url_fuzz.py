@@ -1,5 +1,8 @@
-"""Garbage in the URL never breaks a page: hypothesis-made query strings through AppTest."""
+"""Garbage in the URL never breaks a page: every bound URL key, empty or hypothesis-made."""
 
+import json
+
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as hs
 from streamlit.testing.v1 import AppTest
@@ -7,9 +10,17 @@ from streamlit.testing.v1 import AppTest
 from tests.support.apptest import switch_screen
 from tests.support.paths import APP
 
-KEYS = ["pair", "basis", "base_year", "multiple", "target_year", "preset", "growth",
-        "vol_manual", "volatility", "method", "compare", "shock_year", "shock_size", "prefer",
-        "cif_fob", "all_pairs"]  # fmt: skip
+#: Every URL key the app binds, by the page whose widget binds it (None: the tracker, home).
+#: ``test_every_bound_key_is_fuzzed`` reads the widgets' own bindings, so a new one cannot be
+#: left out here unnoticed (``view`` once was, and ``/?view=`` crashed the tracker).
+KEYS_BY_PAGE = {
+    None: ["pair", "basis", "base_year", "multiple", "target_year", "preset", "growth",
+           "vol_manual", "volatility", "method", "compare", "shock_year", "shock_size", "view"],
+    "mirror": ["pair", "cif_fob"],
+    "targets": ["pair", "all_pairs"],
+    "data": ["pair", "prefer"],
+}  # fmt: skip
+KEYS = sorted({k for keys in KEYS_BY_PAGE.values() for k in keys})
 VALUES = hs.one_of(
     hs.text(max_size=30),
     hs.sampled_from(["", "nan", "inf", "-1e308", "2030", "2.5", "CHN", "true", "0x1F",
@@ -17,7 +28,49 @@ VALUES = hs.one_of(
     hs.integers(-10**12, 10**12).map(str),
     hs.floats(allow_nan=True, allow_infinity=True).map(str),
 )  # fmt: skip
-PAGES = [None, "mirror", "targets", "data"]
+PAGES = list(KEYS_BY_PAGE)
+
+
+def _open(params: dict[str, list[str]], page: str | None) -> AppTest:
+    at = AppTest.from_file(str(APP), default_timeout=60)
+    for key, values in params.items():
+        at.query_params[key] = values
+    if page:
+        switch_screen(at, page)  # opened directly, as a link to /mirror?... is
+    return at.run()
+
+
+def _bound_keys(node) -> set[str]:
+    """The URL keys of the widgets under ``node`` (their protos' ``query_param_key``)."""
+    proto = getattr(node, "proto", None)
+    keys = {proto.query_param_key} if getattr(proto, "query_param_key", "") else set()
+    for child in getattr(node, "children", {}).values():
+        keys |= _bound_keys(child)
+    return keys
+
+
+@pytest.mark.parametrize("page", PAGES)
+def test_every_bound_key_is_fuzzed(page):
+    """The page's widgets bind exactly the keys listed for it."""
+    at = _open({}, page)
+    assert _bound_keys(at._tree) == set(KEYS_BY_PAGE[page])
+
+
+@pytest.mark.parametrize(
+    ("page", "key"), [(page, key) for page, keys in KEYS_BY_PAGE.items() for key in keys]
+)
+def test_an_empty_value_shows_the_default_page_and_a_notice(page, key):
+    """``/?KEY=`` (empty): the page renders as without the key, and says it ignored it."""
+    at = _open({key: [""]}, page)
+    assert not at.exception, (key, page, [e.value for e in at.exception])
+    notices = " ".join(i.value for i in at.info)
+    assert f"Ignored {key}=(empty)" in notices, notices
+    if page is None:
+        # The default chart (observations, target, paths), not the chance-by-year chart.
+        charts = [json.loads(c.proto.spec) for c in at.get("plotly_chart")]
+        assert len(charts) == 1
+        names = [trace.get("name", "") for trace in charts[0]["data"]]
+        assert any(name.startswith("Target: $") for name in names), names
 
 
 @settings(
@@ -29,12 +82,7 @@ PAGES = [None, "mirror", "targets", "data"]
     page=hs.sampled_from(PAGES),
 )  # fmt: skip
 def test_any_query_string_renders_without_exception(params, page):
-    at = AppTest.from_file(str(APP), default_timeout=60)
-    for key, values in params.items():
-        at.query_params[key] = values
-    at.run()
-    if page:
-        switch_screen(at, page).run()
+    at = _open(params, page)
     assert not at.exception, (params, page, at.exception)
     # Every page still shows its title: the fallback is a working page, not a blank one.
     assert at.title, (params, page)

@@ -9,6 +9,8 @@ from dashboard.analysis.series import pair_mask
 from dashboard.app.cache import UPLOAD_STATE_KEY, current_pair, observations, store, targets
 from dashboard.app.downloads import XLSX_MIME
 from dashboard.app.links import check_url
+from dashboard.app.operator import operator_gate
+from dashboard.app.plain import plain, show_plain
 from dashboard.app.urlstate import choice
 from dashboard.ingest.comtrade.client import ComtradeAuthError, ComtradeClient
 from dashboard.ingest.comtrade.codes import UnknownCountryError
@@ -17,7 +19,6 @@ from dashboard.ingest.upload import ValidationReport, parse_upload, template_csv
 from dashboard.model import DataFileError, basis_label
 from dashboard.report.files import dataset_csv, dataset_xlsx, export_filename
 from dashboard.report.sentences import coverage_summary, to_markdown, uploaded_summary
-from dashboard.textsafe import safe_label
 
 PREFER_LABELS = {
     "auto": "Sourced statements first, Comtrade fills gaps",
@@ -111,7 +112,16 @@ def render() -> None:
         (2010, LAST_FETCH_YEAR),
         key="fetch_years",
     )
-    if st.button("Refresh from UN Comtrade", icon=":material/cloud_download:", key="refresh"):
+    # The refresh writes the store every session reads: the operator's, not a visitor's.
+    may_refresh = operator_gate(
+        "refresh the shared data",
+        f"trade-dashboard fetch --reporter {pair.a} --partner {pair.b} "
+        f"--years {years[0]}-{years[1]} --mirror",
+        key="refresh",
+    )
+    if may_refresh and st.button(
+        "Refresh from UN Comtrade", icon=":material/cloud_download:", key="refresh"
+    ):
         local = store()
         wanted = list(range(years[0], years[1] + 1))
         client = ComtradeClient(api_key=key, cache_dir=local.directory)
@@ -131,12 +141,18 @@ def render() -> None:
                 written = local.upsert(result.observations)
             except ComtradeAuthError as exc:
                 status.update(label="UN Comtrade refused the API key", state="error")
-                st.error(f"{exc}\n\nThe data already shown is still in use.", icon=":material/key:")
+                show_plain(
+                    exc,
+                    "error",
+                    tail="The data already shown is still in use.",
+                    icon=":material/key:",
+                )
             except (SourceError, UnknownCountryError, DataFileError, OSError, ValueError) as exc:
                 status.update(label="The refresh failed; nothing was changed", state="error")
-                st.error(
-                    f"{str(exc).splitlines()[0]}\n\nThe existing data is still in use; try again "
-                    "later or with fewer years.",
+                show_plain(
+                    exc,
+                    "error",
+                    tail="The existing data is still in use; try again later or with fewer years.",
                     icon=":material/cloud_off:",
                 )
             else:
@@ -151,7 +167,7 @@ def render() -> None:
                     f"{result.requests} requests, {written.added} new and {written.replaced} "
                     "updated figures stored."
                     + (f" Nothing reported yet for {missing}." if missing else ""),
-                    [safe_label(w, 300) for w in result.warnings],
+                    [plain(w) for w in result.warnings],
                 )
             finally:
                 client.close()
@@ -185,10 +201,10 @@ def render() -> None:
             uploaded_file.getvalue(), max_bytes=limit, filename=uploaded_file.name
         )
         if isinstance(parsed, ValidationReport):
-            st.error(
-                f"**{parsed.summary}**\n\n"
-                + "\n".join(f"- {safe_label(line, 300)}" for line in parsed.lines()[:50])
-                + ("\n- …" if len(parsed.problems) > 50 else ""),
+            show_plain(
+                parsed.lines(),
+                "error",
+                lead=f"**{plain(parsed.summary)}**",
                 icon=":material/error:",
             )
         else:
@@ -197,25 +213,30 @@ def render() -> None:
     if up is not None:
         st.success(to_markdown(uploaded_summary(up)), icon=":material/upload_file:")
         for note in up.notes:
-            st.caption(safe_label(note, 300))
+            show_plain(note)
         st.caption(
-            f"Choose **Your data: {safe_label(up.label)}** as the statistics basis in the tracker"
+            f"Choose **Your data: {plain(up.label, 80)}** as the statistics basis in the tracker"
             + ("" if up.reporter and up.partner else " (for any pair: the file names no countries)")
             + "."
         )
-        if st.button("Save to local store", icon=":material/save:", key="save_upload"):
+        # Saving puts the series in front of every visitor: the operator's call.
+        may_save = operator_gate("save it to the shared store", None, key="save")
+        if may_save and st.button("Save to local store", icon=":material/save:", key="save_upload"):
             try:
                 saved = store().upsert(to_store_rows(up, date.today().isoformat()))
             except ValueError as exc:  # DataFileError is a ValueError too
-                st.error(f"Not saved: {str(exc).splitlines()[0]}", icon=":material/error:")
+                show_plain(exc, "error", lead="**Not saved:**", icon=":material/error:")
             except OSError as exc:
-                st.error(
-                    f"Not saved: the store could not be written ({exc}).", icon=":material/error:"
+                show_plain(
+                    exc,
+                    "error",
+                    lead="**Not saved:** the store could not be written.",
+                    icon=":material/error:",
                 )
             else:
                 st.success(
                     f"Saved: {saved.added} new and {saved.replaced} updated figures "
-                    f"in {saved.path}.",
+                    f"in {plain(saved.path)}.",
                     icon=":material/check:",
                 )
 

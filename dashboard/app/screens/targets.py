@@ -8,6 +8,7 @@ from dashboard.analysis.targets import DEFAULT_ASSUMED_YEAR, target_status
 from dashboard.app.cache import OPEN_TRACKER_KEY, current_pair, observations, targets
 from dashboard.app.downloads import download_buttons
 from dashboard.app.links import check_url
+from dashboard.app.plain import plain
 from dashboard.app.urlstate import boolean
 from dashboard.charts.targets import targets_timeline_figure
 from dashboard.formatting import format_usd
@@ -151,7 +152,10 @@ def render() -> None:
         settings, why = tracker_settings(row, all_targets, obs)
         label = f"{row['id']} on {row['basis_label']}: {format_usd(row['target_value_usd'])}"
         if settings is None:
-            st.info(f"{label} cannot be opened in the tracker: {why}.", icon=":material/info:")
+            st.info(
+                f"{plain(label)} cannot be opened in the tracker: {plain(why)}.",
+                icon=":material/info:",
+            )
         else:
 
             def open_in_tracker(values: dict) -> None:

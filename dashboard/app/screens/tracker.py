@@ -35,6 +35,7 @@ from dashboard.app.cache import (
 )
 from dashboard.app.downloads import download_buttons
 from dashboard.app.links import check_url, share_link
+from dashboard.app.plain import plain
 from dashboard.app.screens.tracker_controls import (
     CHART_VIEWS,
     CHOICES_FRAGMENT,
@@ -349,7 +350,7 @@ def _output_fragment(pair: Pair) -> None:
         else:
             done = _compute(view.basis_for(controls.basis), scenario)
     except (ScenarioError, KeyError, ValueError) as exc:
-        st.warning(f"This scenario cannot be computed: {exc}.", icon=":material/warning:")
+        st.warning(f"This scenario cannot be computed: {plain(exc)}.", icon=":material/warning:")
         return
     scenario, result, outlook = done.scenario, done.result, done.outlook
     growth = scenario.growth
@@ -376,6 +377,8 @@ def _output_fragment(pair: Pair) -> None:
     # move. Not st.tabs: a tab panel walks its whole subtree for focusable elements whenever
     # anything in it changes, and a Plotly redraw changes hundreds of nodes (a tenth of the
     # browser's time per move, measured with benchmarks/profile_move.py).
+    if "view" in st.session_state and st.session_state["view"] is None:
+        st.session_state["view"] = "trade"  # after a `/?view=` run (see below)
     chart_view = st.segmented_control(
         "Chart",
         list(CHART_VIEWS),
@@ -386,6 +389,9 @@ def _output_fragment(pair: Pair) -> None:
         bind="query-params",
         label_visibility="collapsed",
     )
+    # `required` does not stop an empty URL value (`/?view=`) from seeding None on the first run
+    # (Streamlit 1.67): show the default chart; the URL notice has said the value was ignored.
+    chart_view = chart_view or "trade"
     basis_slug = "your-data" if basis == "upload" else basis_label(reporter)
     download_params = {**parameters(result), **outlook_summary(outlook)}
     if chart_view == "trade":
