@@ -132,7 +132,10 @@ def test_chn_2023_mentions_xinhua_figure_without_citing_the_mirror(obs):
     """410.2亿美元 is noted; the row still cites its shipped source and value (41.0)."""
     row = _row(obs, "CHN", 2023)
     assert row["value_usd"] == 41_000_000_000
-    assert row["source_url"] == "https://wenewsenglish.pk/china-central-asia-trade-hits-89-4-billion-in-2023"
+    assert (
+        row["source_url"]
+        == "https://wenewsenglish.pk/china-central-asia-trade-hits-89-4-billion-in-2023"
+    )
     assert "410.2" in row["note"]
 
 
