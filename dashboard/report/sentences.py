@@ -177,8 +177,8 @@ def balance_summary(mirror: pd.DataFrame, side: str = "a") -> str | None:
 def coverage_summary(observations: pd.DataFrame, reporter: str, partner: str) -> str:
     """How many years have a total-trade figure, and how many in between have none.
 
-    Snapshot, China customs on Kazakhstan: 11 years (1992, 2008, 2010, 2013, 2017, 2018,
-    2021–2025) between 1992 and 2025, a span of 34 years, so 23 years have no figure.
+    Snapshot, China customs on Kazakhstan: 13 years (1992, 2008, 2010, 2011, 2013, 2017–2019,
+    2021–2025) between 1992 and 2025, a span of 34 years, so 21 years have no figure.
     """
     rows = observations[
         (observations["reporter"] == reporter)
@@ -234,9 +234,9 @@ def uploaded_summary(uploaded: UploadedSeries) -> str:
 def probability_summary(projection: Projection) -> str:
     """The probability chart in one sentence.
 
-    With the defaults on China's figures (recent trend 13.25%, estimated volatility 23.1%): the
-    chance that 2030 is at or above $87.6 bn is 52.7% -> "53%"; it first reaches 50% in 2030
-    and 90% in 2039.
+    With the defaults on China's figures (recent trend 13.25%, estimated volatility 21.4%): the
+    chance that 2030 is at or above $87.6 bn is 52.9% -> "53%"; it first reaches 50% in 2030
+    and 90% in 2038.
     """
     p = projection
     head = (

@@ -145,10 +145,11 @@ def test_shock_slider_moves_scenario_and_kpis(page, app_url):
 
 
 def test_volatility_slider_widens_band_and_moves_probability(page, app_url):
-    """Volatility by hand: 23.0% (the 23.07% estimate on the 0.5 grid) -> 30.0% (14 steps).
-    The median path in 2030 is 90.68 bn, just above the 87.64 target, so
-    P = Phi(ln(90.68 / 87.64) / (sigma x sqrt(5))): sigma 23% -> Phi(0.0663) = 53%;
-    sigma 30% -> Phi(0.0508) = 52%. A larger sigma widens the 10–90% band."""
+    """Volatility by hand: 21.5% (the 21.37% estimate on the 0.5 grid) -> 28.5% (14 steps).
+    The median path in 2030 is 48.7 x 1.132484^5 = 90.72 bn, just above the 87.64 target, so
+    P = Phi(ln(90.72 / 87.64) / (sigma x sqrt(5))) = Phi(0.03451 / (sigma x 2.23607)):
+    sigma 21.5% -> Phi(0.0718) = 52.9% = 53%; sigma 28.5% -> Phi(0.0541) = 52.2% = 52%.
+    A larger sigma widens the 10–90% band."""
     open_app(page, app_url)
     open_uncertainty(page)
     assert metric_value(page, "Chance of target by 2030") == "53%"

@@ -59,15 +59,16 @@ def test_targets_assumed_year_changes_open_targets(capsys):
 
 
 def test_mirror_json_gap_in_usd_and_percent(capsys):
-    """2013: 28.5 − 22.53 = 5.97 bn = 26.498% of Kazakhstan's figure."""
+    """2013: 28.6 − 22.53 = 6.07 bn; 6.07 / 22.53 = 0.269419 = 26.9419% of Kazakhstan's figure.
+    2025: China's 48.7, no Kazakh figure, so no gap."""
     code, out, _ = run(["mirror", "--reporter", "chn", "--partner", "KAZ"], capsys)
     assert code == 0
     rows = {r["year"]: r for r in json.loads(out)}
     r = rows[2013]
-    assert r["CHN_total_usd"] == 28_500_000_000 and r["KAZ_total_usd"] == 22_530_000_000
-    assert r["gap_usd"] == 5_970_000_000
-    assert r["gap_pct"] == pytest.approx(26.498003, rel=1e-6)
-    assert rows[2023]["KAZ_total_usd"] is None and rows[2023]["gap_usd"] is None
+    assert r["CHN_total_usd"] == 28_600_000_000 and r["KAZ_total_usd"] == 22_530_000_000
+    assert r["gap_usd"] == 6_070_000_000
+    assert r["gap_pct"] == pytest.approx(26.941855, rel=1e-6)
+    assert rows[2025]["KAZ_total_usd"] is None and rows[2025]["gap_usd"] is None
 
 
 def test_mirror_csv_reversed_reporter(capsys):

@@ -123,13 +123,20 @@ def test_bad_factor_rejected():
 
 
 def test_snapshot_gaps_match_reference_table():
-    """Reference §2a: GACC − Kazakh totals: 2013 5.97, 2021 ≈7 (25 − 18), 2022 7.1 (31.2 − 24.1),
-    2024 13.7 (43.82 − 30.1 = 13.72)."""
+    """GACC − Kazakh totals, as reference §2a computes them, on the snapshot's figures (the
+    December 2026 corrections give 2013 28.6 and 2021 25.25 on China's side, where §2a has 28.5
+    and ≈25, and add Kazakh 2017, 2018, 2023 and China's 2019 floor):
+    2010 20.0 (a floor) − 20.3 = −0.3; 2013 28.6 − 22.53 = 6.07; 2017 18.0 − 11.0 = 7.0;
+    2018 19.88 − 11.7 = 8.18; 2019 20.0 (a floor) − 14.5 = 5.5; 2021 25.25 − 18 = 7.25;
+    2022 31.2 − 24.1 = 7.1; 2023 41.0 − 31.4 = 9.6; 2024 43.82 − 30.1 = 13.72: nine years."""
     m = mirror_table(load_observations(), "CHN", "KAZ").set_index("year")
-    expected = {2013: 5.97, 2021: 7.0, 2022: 7.1, 2024: 13.72}
+    expected = {
+        2010: -0.3, 2013: 6.07, 2017: 7.0, 2018: 8.18, 2019: 5.5,
+        2021: 7.25, 2022: 7.1, 2023: 9.6, 2024: 13.72,
+    }  # fmt: skip
     for year, gap in expected.items():
         assert m.loc[year, "gap_usd"] == pytest.approx(gap * BN), year
-    assert m["gap_usd"].notna().sum() == 5  # 2010 too: 20.0 (a floor) − 20.3
+    assert m["gap_usd"].notna().sum() == 9
     assert m.loc[2010, "a_total_qualifier"] == "at_least"
 
 

@@ -22,11 +22,13 @@ def _obs(values: dict[int, float]) -> pd.DataFrame:
 
 
 def test_estimated_volatility_is_used_by_default():
+    """China customs totals for 1992, 2008, 2010, 2011, 2013, 2017, 2018, 2019, 2021–2025: 13
+    observations, so 12 intervals between them."""
     result = track(load_observations(), TrackerInputs(CK, "CHN"))
     outlook = assess(result)
     assert outlook.volatility_source == "estimated"
     assert outlook.volatility == pytest.approx(outlook.estimate.sigma)
-    assert "10 intervals" in outlook.describe_volatility()
+    assert "12 intervals" in outlook.describe_volatility()
 
 
 def test_too_little_history_falls_back_and_says_so():

@@ -31,11 +31,16 @@ def test_headline_figures(obs):
 
 
 def test_unsourced_years_and_forecasts_are_absent(obs):
-    # 2019 on China's side is only a forecast ("expected > $20 bn"); 2014-2016 were never found.
-    for year in (2014, 2015, 2016, 2019, 2020):
+    # China's 2014-2016 and 2020 were never found.
+    for year in (2014, 2015, 2016, 2020):
         assert value(obs, "CHN", "KAZ", year) is None
-    # Kazakhstan's full-year 2023 was not found (only partial-year figures).
-    assert value(obs, "KAZ", "CHN", 2023) is None
+    # 2019 on China's side: the ambassador's Dec 2019 forecast ("expected > $20 bn", azernews) is
+    # not stored; the row is his outturn "broke through $20 bn" of Jan 2020, a floor.
+    row = obs[(obs.reporter == "CHN") & (obs.partner == "KAZ") & (obs.year == 2019)]
+    assert row["qualifier"].tolist() == ["at_least"]
+    assert not row["source_url"].str.contains("azernews").any()
+    # Kazakhstan's 2025 was never found.
+    assert value(obs, "KAZ", "CHN", 2025) is None
 
 
 def test_every_row_carries_its_source(obs):

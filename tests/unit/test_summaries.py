@@ -49,15 +49,23 @@ def test_tracker_summary_default_scenario(obs):
     )
 
 
-def test_tracker_summary_kazakh_basis_is_early(obs):
+def test_tracker_summary_kazakh_basis(obs):
     """Kazakhstan statistics: latest 2024 $30.1 bn = base, so progress 30.1 / 60.2 = 50%.
-    CAGR 2019–2024 = (30.1 / 14.5) ** (1/5) - 1 = 2.0759 ** 0.2 - 1 = 0.1573 → "15.7%".
-    30.1 × 1.1573 ** 5 = 62.5 ≥ 60.2 in 2029, and 2028: 54.0 < 60.2 → 2029, a year early."""
+    The 10-year window 2014–2024 starts at 2014 ($17.2 bn): CAGR = (30.1 / 17.2) ** (1/10) - 1
+    = 1.75 ** 0.1 - 1 = exp(0.559616 / 10) - 1 = 0.0576 → "5.8%". Years to 60.2:
+    ln 2 / ln 1.057557 = 0.693147 / 0.055962 = 12.39 → 13 → 2037 (2036: 30.1 × 1.057557 ** 12
+    = 58.9 < 60.2; 2037: 62.3), 7 years after 2030.
+    At a hand-set 20%: ln 2 / ln 1.2 = 3.80 → 4 years → 2028 (2027: 30.1 × 1.2 ** 3 = 52.0;
+    2028: 62.4), 2 years before the target year."""
     result = track(obs, TrackerInputs(PAIR, "KAZ"))
     assert tracker_summary(result) == (
         "Trade reached $30.1 bn in 2024 on Kazakhstan statistics (BNS) figures, 50% of the "
-        "$60.2 bn doubling target; at 15.7% a year (the 2019–2024 trend) it would be reached in "
-        "2029, 1 year before the target year 2030."
+        "$60.2 bn doubling target; at 5.8% a year (the 2014–2024 trend) it would be reached in "
+        "2037, 7 years after the target year 2030."
+    )
+    early = tracker_summary(track(obs, TrackerInputs(PAIR, "KAZ", growth=0.20)))
+    assert "at 20.0% a year it would be reached in 2028, 2 years before the target year 2030." in (
+        early
     )
 
 
@@ -181,11 +189,11 @@ def test_balance_summary_deficit_and_none():
 
 
 def test_coverage_summary(obs):
-    """China customs totals: 1992, 2008, 2010, 2013, 2017, 2018, 2021, 2022, 2023, 2024, 2025 =
-    11 years; span 1992–2025 = 34 years; 34 - 11 = 23 without a figure."""
+    """China customs totals: 1992, 2008, 2010, 2011, 2013, 2017, 2018, 2019, 2021, 2022, 2023,
+    2024, 2025 = 13 years; span 1992–2025 = 34 years; 34 - 13 = 21 without a figure."""
     assert coverage_summary(obs, "CHN", "KAZ") == (
-        "11 years with a total-trade figure on China customs (GACC) statistics between 1992 and "
-        "2025; 23 years in between have no figure and are left empty, not estimated."
+        "13 years with a total-trade figure on China customs (GACC) statistics between 1992 and "
+        "2025; 21 years in between have no figure and are left empty, not estimated."
     )
     assert coverage_summary(obs, "KAZ", "USA") == (
         "No total-trade figures on Kazakhstan statistics (BNS) statistics yet."
@@ -232,8 +240,9 @@ def test_to_markdown_keeps_dollar_signs_literal(obs):
 
 
 def test_probability_summary_on_the_defaults():
-    """Defaults on China's figures: recent trend 13.25%, estimated sigma 23.07%: P(2030 >=
-    87.64) = 52.7% -> "53%"; 50% first reached in 2030, 90% in 2039 (see test_app)."""
+    """Defaults on China's figures: recent trend 13.25%, estimated sigma 21.37% (12 intervals):
+    P(2030 >= 87.64) = 52.9% -> "53%"; 50% first reached in 2030, 90% in 2038 (2037: 88.9%,
+    2038: 90.9%; worked out in test_app's test_uncertainty_kpis_and_required_preset)."""
     from dashboard.analysis.outlook import assess
     from dashboard.analysis.tracker import TrackerInputs, track
     from dashboard.ingest.snapshot import load_observations
@@ -244,7 +253,7 @@ def test_probability_summary_on_the_defaults():
     text = probability_summary(assess(result).projection)
     assert text == (
         "On these assumptions the chance that trade is at or above $87.6 bn in 2030 is 53%; "
-        "it passes 50% in 2030 and 90% in 2039."
+        "it passes 50% in 2030 and 90% in 2038."
     )
     low = probability_summary(assess(track(load_observations(), TrackerInputs(
         Pair("CHN", "KAZ"), "CHN", growth=0.0))).projection)  # fmt: skip
