@@ -28,10 +28,12 @@ from dashboard.ingest.store import (
 )
 from dashboard.model import DataFileError
 
-HEADER = (
+#: The store's columns before the origin column existed, and now.
+LEGACY_HEADER = (
     "reporter,partner,year,flow,value_usd,qualifier,source,source_url,published,confidence,note,"
     "valuation,retrieved"
 )
+HEADER = LEGACY_HEADER + ",origin"
 
 
 def row(
@@ -124,7 +126,11 @@ def test_upsert_writes_a_file_the_snapshot_validator_reads_back(store):
     assert back["value_usd"].tolist() == [1234.5, 41e9]
     assert back["valuation"].tolist() == ["FOB", ""]
     assert not store.prev_path.exists()  # nothing to keep on the first write
-    assert [p.name for p in store.directory.iterdir()] == ["observations.csv"]  # no temp files
+    # No temp files: the data, its manifest, and the lock file (if filelock keeps it).
+    assert {p.name for p in store.directory.iterdir()} - {"store.lock"} == {
+        "observations.csv",
+        "manifest.json",
+    }
 
 
 def test_new_rows_replace_same_key_and_the_previous_version_is_kept(store):
@@ -324,3 +330,63 @@ def test_merge_property(snap_keys, store_keys, prefer):
             assert rec["alt_value_usd"] == (1e9 if store_wins else 2e9) + rec["year"]
         else:
             assert math.isnan(rec["alt_value_usd"]) and rec["alt_origin"] == ""
+
+
+# -- origins (issue #12, bug 1) -----------------------------------------------------------------
+
+
+def test_a_saved_upload_keeps_its_origin_next_to_comtrade_rows(store):
+    """Bug: a saved upload came back from the store as origin "comtrade" and was drawn as UN
+    Comtrade data. Save an upload for 2019 and fetched rows for 2020: each keeps its origin in the
+    file and after the merge (2019 -> upload, 2020 -> comtrade)."""
+    from dashboard.ingest.upload import parse_upload, to_store_rows
+
+    up = parse_upload(
+        b"year,value,reporter,partner,source\n2019,5000000000,CHN,KAZ,https://example.org/mine\n"
+    )
+    store.upsert(to_store_rows(up, "2026-11-29"))
+    store.upsert(frame(row(2020, 30e9)))  # what `fetch` stores: rows without an origin column
+    assert store.read().set_index("year")["origin"].to_dict() == {2019: "upload", 2020: "comtrade"}
+    assert store.path.read_text().splitlines()[0].endswith(",origin")
+    merged = merge_observations(None, store.read())
+    assert merged.set_index("year")["origin"].to_dict() == {2019: "upload", 2020: "comtrade"}
+
+
+def test_an_unknown_origin_is_refused_and_the_store_left_alone(store):
+    store.upsert(frame(row(2022, 30e9)))
+    before = files(store.directory)
+    with pytest.raises(DataFileError, match="column 'origin': value not allowed"):
+        store.upsert(frame(row(2023, 1e9, origin="guess")))
+    with pytest.raises(DataFileError, match="snapshot"):
+        store.upsert(frame(row(2023, 1e9)), origin="snapshot")
+    assert files(store.directory) == before
+
+
+def test_a_store_written_before_origins_reads_uploads_by_their_note(store):
+    """Files from before the origin column: rows whose note says "Uploaded by user" are uploads,
+    the rest were fetched from Comtrade (the only other writer then)."""
+    store.directory.mkdir(parents=True)
+    old = [
+        LEGACY_HEADER,
+        "CHN,KAZ,2019,total,5000000000,reported,Uploaded by user: mine,https://example.org/m,"
+        "2026-11-29,low,Uploaded by user on 2026-11-29 (file unit: USD),,2026-11-29",
+        "CHN,KAZ,2020,total,30000000000,reported,UN Comtrade,https://example.org/c,2026-01-15,"
+        "high,synthetic,,2026-01-15",
+    ]
+    store.path.write_text("\n".join(old) + "\n")
+    assert store.read().set_index("year")["origin"].to_dict() == {2019: "upload", 2020: "comtrade"}
+
+
+# -- years (issue #12 bug 2, #13) ---------------------------------------------------------------
+
+
+def test_years_after_the_current_one_are_refused(store):
+    """Only observed years can be stored: next year is refused with a clear message, the current
+    year is fine (a partial year is still an observation)."""
+    from datetime import date
+
+    this_year = date.today().year
+    store.upsert(frame(row(this_year, 1e9)))
+    with pytest.raises(DataFileError, match=f"after the current year \\({this_year}\\)"):
+        store.upsert(frame(row(this_year + 1, 1e9)))
+    assert store.read()["year"].tolist() == [this_year]
