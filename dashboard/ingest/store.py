@@ -305,14 +305,14 @@ class LocalStore:
             if on_wait is not None:
                 on_wait(
                     "Another write to the local store is in progress; waiting up to "
-                    f"{self.lock_timeout:.0f} s for it to finish…"
+                    f"{self.lock_timeout:g} s for it to finish…"
                 )
             try:
                 lock.acquire(timeout=self.lock_timeout)
             except Timeout:
                 raise StoreBusyError(
                     f"the local store is busy: another write held it for over "
-                    f"{self.lock_timeout:.0f} s, so nothing was changed; try again later "
+                    f"{self.lock_timeout:g} s, so nothing was changed; try again later "
                     f"(a writer waits {LOCK_TIMEOUT_ENV} seconds)"
                 ) from None
         try:

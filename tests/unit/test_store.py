@@ -390,3 +390,106 @@ def test_years_after_the_current_one_are_refused(store):
     with pytest.raises(DataFileError, match=f"after the current year \\({this_year}\\)"):
         store.upsert(frame(row(this_year + 1, 1e9)))
     assert store.read()["year"].tolist() == [this_year]
+
+
+# -- the manifest: every write verifiable (issue #13, finding 7) ---------------------------------
+
+
+def test_the_manifest_records_rows_size_and_sha256_of_each_file(store):
+    """After two writes the manifest lists the current file (2 rows) and the previous one
+    (1 row), each with the sha256 of exactly its bytes."""
+    import hashlib
+    import json
+
+    store.upsert(frame(row(2022, 30e9)))
+    first = store.path.read_bytes()
+    store.upsert(frame(row(2023, 40e9)))
+    files_ = json.loads(store.manifest_path.read_text())["files"]
+    current = store.path.read_bytes()
+    assert files_["observations.csv"] == {
+        "rows": 2,
+        "bytes": len(current),
+        "sha256": hashlib.sha256(current).hexdigest(),
+    }
+    assert files_["observations.prev.csv"] == {
+        "rows": 1,
+        "bytes": len(first),
+        "sha256": hashlib.sha256(first).hexdigest(),
+    }
+    assert "pending" not in json.loads(store.manifest_path.read_text())
+
+
+def test_a_file_cut_at_a_line_end_is_detected(store):
+    """Three rows stored, the last line cut off: still a valid CSV, but 2 rows where the
+    manifest says 3, so it reads as damaged rather than silently shorter."""
+    store.upsert(frame(row(2021, 1e9), row(2022, 2e9), row(2023, 3e9)))
+    lines = store.path.read_bytes().splitlines(keepends=True)
+    store.path.write_bytes(b"".join(lines[:-1]))
+    with pytest.raises(DataFileError, match=r"it has 2 rows .* recorded 3 rows"):
+        store.read()
+    assert [c.ok for c in store.check()] == [False, True]  # no .prev yet: absent counts as ok
+
+
+def test_a_write_killed_between_the_data_and_the_manifest_still_reads(store, monkeypatch):
+    """The manifest is written twice per write (intent, then result). Kill the write at the
+    second one: the new data file is in place and reads, as the pending entry vouches for it."""
+    store.upsert(frame(row(2022, 30e9)))
+    real = LocalStore._write_manifest
+    calls = []
+
+    def killed(self, files_, pending=None):
+        calls.append(pending)
+        if pending is None:
+            raise KeyboardInterrupt  # the process dies here
+        return real(self, files_, pending)
+
+    monkeypatch.setattr(LocalStore, "_write_manifest", killed)
+    with pytest.raises(KeyboardInterrupt):
+        store.upsert(frame(row(2023, 40e9)))
+    monkeypatch.setattr(LocalStore, "_write_manifest", real)
+    assert store.read()["year"].tolist() == [2022, 2023]
+    assert store.upsert(frame(row(2024, 1e9))).total == 3
+
+
+def test_a_damaged_manifest_is_reported(store):
+    store.upsert(frame(row(2022, 30e9)))
+    store.manifest_path.write_text("{not json")
+    with pytest.raises(DataFileError, match="damaged manifest"):
+        store.read()
+
+
+def test_a_store_from_before_manifests_reads_and_gets_one_on_the_next_write(store):
+    store.upsert(frame(row(2022, 30e9)))
+    store.manifest_path.unlink()
+    assert len(store.read()) == 1
+    store.upsert(frame(row(2023, 40e9)))
+    assert store.manifest_path.exists() and len(store.read()) == 2
+
+
+# -- recovery ------------------------------------------------------------------------------------
+
+
+def test_restore_puts_the_previous_version_back_and_keeps_the_damaged_file(store):
+    store.upsert(frame(row(2022, 30e9)))
+    store.upsert(frame(row(2023, 40e9)))
+    store.path.write_bytes(store.path.read_bytes()[:-30])  # cut mid-line
+    damaged = store.path.read_bytes()
+    summary = store.restore_previous()
+    assert summary.rows == 1
+    assert store.read()["year"].tolist() == [2022]
+    assert summary.kept_as is not None and summary.kept_as.read_bytes() == damaged
+    assert all(c.ok for c in store.check())
+
+
+def test_restore_without_a_usable_previous_version_says_so(store):
+    from dashboard.ingest.store import StoreRestoreError
+
+    store.upsert(frame(row(2022, 30e9)))
+    with pytest.raises(StoreRestoreError, match="no previous version"):
+        store.restore_previous()
+    store.upsert(frame(row(2023, 40e9)))
+    store.prev_path.write_text("garbage\n")
+    before = files(store.directory)
+    with pytest.raises(StoreRestoreError, match="previous version cannot be used"):
+        store.restore_previous()
+    assert files(store.directory) == before
