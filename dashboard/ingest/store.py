@@ -85,6 +85,10 @@ class StoreBusyError(TimeoutError):
     """Another process held the store's lock longer than the writer would wait."""
 
 
+class StoreDamagedError(DataFileError):
+    """A store file failed validation or does not match the manifest (``store restore`` helps)."""
+
+
 class StoreRestoreError(ValueError):
     """There is no usable previous version to restore."""
 
@@ -357,13 +361,15 @@ class LocalStore:
         except FileNotFoundError:
             return None
         except OSError as exc:
-            raise DataFileError(MANIFEST_FILE, [(None, f"cannot read: {exc.strerror}")]) from exc
+            raise StoreDamagedError(
+                MANIFEST_FILE, [(None, f"cannot read: {exc.strerror}")]
+            ) from exc
         try:
             manifest = json.loads(raw)
             if not isinstance(manifest, dict) or not isinstance(manifest.get("files"), dict):
                 raise ValueError("no 'files' table")
         except ValueError as exc:
-            raise DataFileError(
+            raise StoreDamagedError(
                 str(self.manifest_path), [(None, f"damaged manifest ({exc})")]
             ) from exc
         return manifest
@@ -374,12 +380,17 @@ class LocalStore:
         try:
             data = path.read_bytes()
         except OSError as exc:
-            raise DataFileError(str(path), [(None, f"cannot read file: {exc.strerror}")]) from exc
+            raise StoreDamagedError(
+                str(path), [(None, f"cannot read file: {exc.strerror}")]
+            ) from exc
         # Content problems first: they name the line to fix.
-        df = read_observations_csv(data, label=str(path))
+        try:
+            df = read_observations_csv(data, label=str(path))
+        except DataFileError as exc:
+            raise StoreDamagedError(exc.path, exc.problems) from None
         problem = _mismatch(path.name, data, len(df), manifest)
         if problem:
-            raise DataFileError(str(path), [(None, problem)])
+            raise StoreDamagedError(str(path), [(None, problem)])
         return _with_origin(df)[list(STORED_COLUMNS)], data
 
     def read(self) -> pd.DataFrame:
