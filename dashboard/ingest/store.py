@@ -86,7 +86,14 @@ class StoreBusyError(TimeoutError):
 
 
 class StoreDamagedError(DataFileError):
-    """A store file failed validation or does not match the manifest (``store restore`` helps)."""
+    """A store file failed validation or does not match the manifest (``store restore`` helps).
+
+    ``mismatch`` is True when the file is valid but not what the manifest recorded.
+    """
+
+    def __init__(self, path: str, problems: list[tuple[int | None, str]], mismatch: bool = False):
+        super().__init__(path, problems)
+        self.mismatch = mismatch
 
 
 class StoreRestoreError(ValueError):
@@ -390,22 +397,24 @@ class LocalStore:
             raise StoreDamagedError(exc.path, exc.problems) from None
         problem = _mismatch(path.name, data, len(df), manifest)
         if problem:
-            raise StoreDamagedError(str(path), [(None, problem)])
+            raise StoreDamagedError(str(path), [(None, problem)], mismatch=True)
         return _with_origin(df)[list(STORED_COLUMNS)], data
 
     def read(self) -> pd.DataFrame:
         """The stored observations, validated and verified; an empty frame if nothing is stored.
 
-        Raises DataFileError (file, line, problem) if the file was damaged, cut short or edited
-        badly. A mismatch with the manifest is read again under the lock first: a writer may have
-        replaced the file between the two reads.
+        Raises StoreDamagedError (a DataFileError: file, line, problem) if the file was damaged,
+        cut short or edited badly. A mismatch with the manifest is read again under the lock
+        first: a writer may have replaced the file between the two reads.
         """
         if not self.exists():
             return empty_observations()
         try:
             return self._load(self.path)[0]
-        except DataFileError:
-            if not os.access(self.directory, os.W_OK):  # a read-only store: no writer to wait for
+        except StoreDamagedError as exc:
+            # Content errors cannot come from a race (files are replaced whole); a read-only
+            # store has no writer to wait for.
+            if not exc.mismatch or not os.access(self.directory, os.W_OK):
                 raise
         with self._locked():
             return self._load(self.path)[0]
