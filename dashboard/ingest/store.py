@@ -452,24 +452,23 @@ class LocalStore:
         writer (telling ``on_wait``), and raises StoreBusyError if it takes over ``lock_timeout``.
         """
         label = "rows to store"
-        if not rows.empty:
-            rows = rows.copy()
-            if "origin" not in rows.columns:
-                rows["origin"] = origin
-            if (rows["origin"] == "snapshot").any():
-                raise DataFileError(
-                    label,
-                    [(None, "origin 'snapshot' cannot be stored: the snapshot ships in data/")],
-                )
-            new = validate_observations(rows, label=label)[list(STORED_COLUMNS)]
+        if rows.empty:  # nothing to write: no lock, no file touched
+            return WriteSummary(0, 0, len(self.read()), self.path)
+        rows = rows.copy()
+        if "origin" not in rows.columns:
+            rows["origin"] = origin
+        if (rows["origin"] == "snapshot").any():
+            raise DataFileError(
+                label,
+                [(None, "origin 'snapshot' cannot be stored: the snapshot ships in data/")],
+            )
+        new = validate_observations(rows, label=label)[list(STORED_COLUMNS)]
         with self._locked(on_wait):
             self._remove_orphans_locked()
             if self.exists():
                 current, current_bytes = self._load(self.path)
             else:
                 current, current_bytes = empty_observations(), None
-            if rows.empty:
-                return WriteSummary(0, 0, len(current), self.path)
             return self._write(current, current_bytes, new)
 
     def _write(
