@@ -7,6 +7,7 @@ in one place. Nothing here does I/O.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import date
 from functools import cache
 
 import pycountry
@@ -35,8 +36,21 @@ CONFIDENCE_LEVELS: tuple[str, ...] = ("high", "medium", "low")
 #: How a figure was stated: as reported, rounded ("about 25"), or a floor ("exceeded $20 bn").
 QUALIFIERS: tuple[str, ...] = ("reported", "approx", "at_least")
 
-YEAR_MIN = 1948  # first GATT year; nothing older is bilateral trade data we would ship
+#: One year range for every table and every upload (a file the upload accepts can be stored).
+YEAR_MIN = 1900
+#: Target years may lie ahead; observations stop at :func:`current_year`.
 YEAR_MAX = 2100
+
+#: Where an observation came from. The snapshot is ``data/``; the others live in the local store,
+#: and each stored row keeps the origin it was written with.
+ORIGINS: tuple[str, ...] = ("snapshot", "comtrade", "upload", "baci")
+STORED_ORIGINS: tuple[str, ...] = ("comtrade", "upload", "baci")
+
+
+def current_year() -> int:
+    """The latest year an observation may have: later years have not been observed yet."""
+    return date.today().year
+
 
 #: Project-defined aggregate partners, in ISO 3166's user-assigned range (X..), so they can never
 #: collide with a real country code.

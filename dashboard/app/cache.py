@@ -1,11 +1,14 @@
 """Cached access to the data for the pages, and the shared pair selector.
 
-Caching lives here, at the boundary: the pure loaders stay uncached and testable. A data file that
-fails validation stops the page with the validator's message (file, line, problem) instead of a
-traceback.
+Caching lives here, at the boundary: the pure loaders stay uncached and testable. A shipped data
+file that fails validation stops the page with the validator's message (file, line, problem)
+instead of a traceback. A damaged local store does not: visitors get the shipped data with a
+short warning, and the server log tells the operator what is wrong and how to restore it.
 """
 
 from __future__ import annotations
+
+import logging
 
 import pandas as pd
 import streamlit as st
@@ -13,6 +16,7 @@ import streamlit as st
 from dashboard.analysis.series import pairs_in
 from dashboard.app.links import check_url
 from dashboard.app.urlstate import ParamSpec, choice
+from dashboard.cli.store_admin import restore_command
 from dashboard.ingest.snapshot import load_observations, load_targets
 from dashboard.ingest.store import LocalStore, merge_observations, resolve_data_dir
 from dashboard.ingest.upload import UploadedSeries
@@ -25,13 +29,46 @@ UPLOAD_STATE_KEY = "uploaded_series"
 #: Set by a screen's callback to ask the router to open the tracker on the next run (a screen
 #: does not import the router: the router imports the screens).
 OPEN_TRACKER_KEY = "_open_in_tracker"
+#: What visitors see when the local store is damaged (no server path, nothing they can run).
+STORE_DAMAGED_WARNING = (
+    "Figures saved on this server could not be read, so the dashboard shows only its shipped, "
+    "sourced data for now. The site's operator has been told how to restore them."
+)
+
+_log = logging.getLogger(__name__)
+
+
+@st.cache_data(ttl=CACHE_TTL, max_entries=8, show_spinner=False)
+def _stored(store_dir: str, store_stamp: int) -> tuple[pd.DataFrame | None, bool]:
+    """The local store's rows, or (None, True) if a store file is damaged; the operator's
+    message goes to the server log once per store version (``store_stamp`` is a cache key)."""
+    s = LocalStore(store_dir)
+    try:
+        return s.read(), False
+    except DataFileError as exc:
+        _log.error(
+            "The local store is damaged; the app shows the shipped data only until it is "
+            "repaired.\n%s\nCheck it with `trade-dashboard store check --data-dir %s`; restore "
+            "the previous version with `%s`.",
+            exc,
+            store_dir,
+            restore_command(s),
+        )
+        return None, True
 
 
 @st.cache_data(ttl=CACHE_TTL, max_entries=8, show_spinner=False)
 def _merged(prefer: str, store_dir: str, store_stamp: int) -> pd.DataFrame:
-    """Snapshot + local store. ``store_stamp`` (the store file's mtime) is only a cache key: a
-    refresh or upload rewrites the file, so the next run reads the new data."""
-    return merge_observations(load_observations(), LocalStore(store_dir).read(), prefer)
+    """Snapshot + local store (the snapshot alone while the store is damaged). ``store_stamp``
+    is only a cache key: a refresh, upload or restore changes it, so the next run reads anew."""
+    stored, _damaged = _stored(store_dir, store_stamp)
+    return merge_observations(load_observations(), stored, prefer)
+
+
+def store_damaged() -> bool:
+    """Whether the local store could not be read (the pages then use the shipped data only)."""
+    _prefer, store_dir, stamp = data_version()
+    return _stored(store_dir, stamp)[1]
 
 
 def store() -> LocalStore:
@@ -50,15 +87,16 @@ def data_version() -> tuple[str, str, int]:
 
 def _version(prefer: str) -> tuple[str, str, int]:
     s = store()
-    stamp = s.path.stat().st_mtime_ns if s.exists() else 0
-    return prefer, str(s.directory), stamp
+    return prefer, str(s.directory), s.version()
 
 
 def prefill() -> None:
     """Fill the data caches with what the default view reads (the server's warm start calls it).
 
-    A bad data file is left for the first page run to report, with its message.
+    Also removes temp files a killed write left in the store. A bad data file is left for the
+    first page run to report, with its message.
     """
+    LocalStore.open(resolve_data_dir())
     version = _version("auto")
     try:
         _merged(*version)
@@ -151,6 +189,8 @@ def pair_selector() -> Pair:
     """The shared ``pair`` control (in the sidebar, bound to the URL); every page follows it."""
     observations()  # a bad data file stops here, with its message, before anything else
     targets()
+    if store_damaged():
+        st.warning(STORE_DAMAGED_WARNING, icon=":material/warning:")
     labels = _pair_labels()
     check_url("pair", {"pair": pair_spec()})
     codes = list(labels)

@@ -227,7 +227,7 @@ def cmd_fetch(args: argparse.Namespace) -> int:
     for warning in result.warnings:
         print(f"warning: {warning}", file=sys.stderr)
     try:
-        written = store.upsert(result.observations)
+        written = store.upsert(result.observations, on_wait=lambda m: print(m, file=sys.stderr))
     except (DataFileError, OSError) as exc:
         return _fail(
             "fetch",

@@ -1,15 +1,18 @@
-"""Bring your own series: parse an uploaded CSV into a series the tracker can draw, or list every
-problem with its line so the user can fix the file in one go.
+"""Bring your own series: an uploaded CSV becomes a series, or a report of every problem by line.
 
-Whatever bytes arrive, :func:`parse_upload` returns an :class:`UploadedSeries` or a
-:class:`ValidationReport`; it does not raise. Line numbers are the file's physical lines, counting
-the header as line 1 (as an editor or spreadsheet shows them).
+The tracker can draw the series for the visitor's session, and :func:`to_store_rows` turns it
+into observation rows for the local store. Whatever bytes arrive, :func:`parse_upload` returns an
+:class:`UploadedSeries` or a :class:`ValidationReport`; it does not raise. Line numbers are the
+file's physical lines, counting the header as line 1 (as an editor or spreadsheet shows them).
+Decoding, URL, duplicate-key and schema checks are ``validation``'s (the store's own validator);
+this module adds the friendly, upload-specific wording.
 
 The file: UTF-8 text (a BOM is fine), commas between columns, one header line, one row per year
 and flow. Lines starting with ``#`` and empty lines are skipped, so the template can explain
 itself. Columns (names are case-insensitive, order is free, other columns are ignored with a note):
 
-``year``      required. A whole number, 1900–2100.
+``year``      required. A whole number from ``model.YEAR_MIN`` (1900) to the current year: the
+              same range the local store accepts, so a series that loads can also be saved.
 ``value``     required (``value_usd`` is accepted as its name). A positive number with a dot for
               decimals and no thousands separators.
 ``flow``      optional. ``total`` (default), ``export`` or ``import``, from the reporter's side. A
@@ -26,9 +29,8 @@ itself. Columns (names are case-insensitive, order is free, other columns are ig
 Limits: ``max_bytes`` (the page passes Streamlit's ``server.maxUploadSize``) and ``max_rows``
 (5,000 by default: an annual series is a few dozen rows).
 
-Text from an upload is untrusted. :func:`plain_label` cleans it for plain-text places (chart
-legends should still ``html.escape`` it, as Plotly reads a few HTML tags); :func:`safe_label` also
-escapes Markdown, for ``st.markdown`` and other Markdown-rendering widgets.
+Text from an upload is untrusted: labels and sources pass through ``textsafe.plain_label`` here,
+and the page shows them with ``textsafe.safe_label``.
 """
 
 from __future__ import annotations
@@ -44,15 +46,21 @@ from pathlib import Path
 import pandas as pd
 import pandera.pandas as pa
 
-from dashboard.ingest.validation import is_partial_iso_date, validate_observations
-from dashboard.model import FLOWS, known_codes
+from dashboard.ingest.validation import (
+    decode_text,
+    duplicate_key_problems,
+    is_http_url,
+    is_partial_iso_date,
+    schema_failures,
+    validate_observations,
+)
+from dashboard.model import FLOWS, YEAR_MAX, YEAR_MIN, DataFileError, current_year, known_codes
 from dashboard.textsafe import plain_label, unguard_text
 
 MAX_ROWS = 5_000
 #: Streamlit's default ``server.maxUploadSize`` (200 MB).
 DEFAULT_MAX_UPLOAD_MB = 200
 DEFAULT_MAX_BYTES = DEFAULT_MAX_UPLOAD_MB * 1024 * 1024
-YEAR_MIN, YEAR_MAX = 1900, 2100
 #: Same ceiling as the observation schema: above $100 tn a year is a unit mistake.
 VALUE_USD_MAX = 1e14
 DEFAULT_SOURCE = "Uploaded by user"
@@ -86,9 +94,6 @@ _COLUMN_ALIASES = {"value_usd": "value"}
 
 _INT = re.compile(r"^[+-]?[0-9]+(?:\.0*)?$")
 _NUMBER = re.compile(r"^[+-]?(?:[0-9]+\.?[0-9]*|\.[0-9]+)(?:[eE][+-]?[0-9]+)?$")
-_URL = re.compile(r"^https?://[^\s<>\"']+$")
-# Every ASCII punctuation character can be backslash-escaped in CommonMark; escaping all of them
-# also disarms Streamlit's extensions (":red[...]", ":material/...:", "$...$" for LaTeX).
 
 Problem = tuple[int | None, str]
 
@@ -153,9 +158,6 @@ class UploadedSeries:
         return s
 
 
-# --- text safety --------------------------------------------------------------------------------
-
-
 # --- the template and limits --------------------------------------------------------------------
 
 _TEMPLATE_LABEL = "Example – replace with your data"
@@ -176,7 +178,7 @@ def template_csv() -> bytes:
     notes = [
         "# The two rows above are an EXAMPLE with made-up values: replace them with your figures.",
         "# One row per year and flow. Lines starting with # are ignored.",
-        f"# year: required - a whole number from {YEAR_MIN} to {YEAR_MAX}",
+        f"# year: required - a whole number from {YEAR_MIN} to the current year",
         "# value: required - a positive number with a dot for decimals and no thousands separators",
         "# flow: optional - total / export / import from the reporter's side (default total)",
         "# unit: optional - USD / USD thousand / USD million / USD billion (default USD)",
@@ -244,21 +246,10 @@ def _report(problems: list[Problem]) -> ValidationReport:
 
 
 def _decode(data: bytes) -> str:
-    if data[:2] in (b"\xff\xfe", b"\xfe\xff"):
-        raise _Refused([(1, "the file is UTF-16 text; save it as 'CSV UTF-8' instead")])
     try:
-        return data.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        line = data[: exc.start].count(b"\n") + 1
-        raise _Refused(
-            [
-                (
-                    line,
-                    f"not UTF-8 text (byte 0x{data[exc.start]:02X}); save the file as "
-                    "'CSV UTF-8 (comma delimited)'",
-                )
-            ]
-        ) from None
+        return decode_text(data, "upload")
+    except DataFileError as exc:
+        raise _Refused(list(exc.problems)) from None
 
 
 def _records(text: str, max_rows: int) -> tuple[tuple[int, list[str]] | None, list]:
@@ -371,6 +362,14 @@ def _parse_rows(
                 )
             else:
                 year = int(whole)
+                if YEAR_MIN <= year <= YEAR_MAX and year > current_year():
+                    problems.append(
+                        (
+                            line,
+                            f"year {year} is after the current year ({current_year()}): "
+                            "upload observed figures only",
+                        )
+                    )
         else:
             problems.append((line, f"year {_shown(year_text)} is not a whole number"))
         value = math.nan
@@ -498,41 +497,29 @@ def _schema() -> pa.DataFrameSchema:
 
 
 def _schema_problems(frame: pd.DataFrame) -> list[Problem]:
-    try:
-        _schema().validate(frame, lazy=True)
-    except pa.errors.SchemaErrors as err:
-        problems = []
-        for rec in err.failure_cases.to_dict("records"):
-            index, message, value = rec.get("index"), str(rec.get("check")), rec.get("failure_case")
-            if isinstance(index, (int, float)) and not pd.isna(index):
-                line = int(frame["line"].iloc[int(index)])
-                if rec.get("column") in ("value", "value_usd"):  # show the number as written
-                    value = frame["value_text"].iloc[int(index)]
-                shown = "" if "must be different" in message else f" (got {_shown(str(value))})"
-                problems.append((line, f"{message}{shown}"))
-            else:
-                problems.append((None, message))
-        return problems
-    return []
+    """The schema's failures in the upload's words: the check's message, the line, the value
+    as written."""
+    problems: list[Problem] = []
+    for f in schema_failures(_schema(), frame)[1]:
+        if f.index is None:
+            problems.append((None, f.check))
+            continue
+        line = int(frame["line"].iloc[f.index])
+        value = f.value
+        if f.column in ("value", "value_usd"):  # show the number as written
+            value = frame["value_text"].iloc[f.index]
+        shown = "" if f.column is None else f" (got {_shown(str(value))})"
+        problems.append((line, f"{f.check}{shown}"))
+    return problems
 
 
 def _duplicate_problems(frame: pd.DataFrame) -> list[Problem]:
-    problems: list[Problem] = []
-    first: dict[tuple[str, int], int] = {}
-    for line, flow, year in frame[["line", "flow", "year"]].itertuples(index=False):
-        if pd.isna(year):
-            continue
-        key = (flow, int(year))
-        if key in first:
-            problems.append(
-                (
-                    int(line),
-                    f"year {key[1]} ({flow}) appears more than once; first on line {first[key]}",
-                )
-            )
-        else:
-            first[key] = int(line)
-    return problems
+    return duplicate_key_problems(
+        frame,
+        ["flow", "year"],
+        lines=frame["line"],
+        describe=lambda k: f"year {int(k[1])} ({k[0]}) appears more than once",
+    )
 
 
 def _one_value(frame: pd.DataFrame, column: str, what: str) -> tuple[str | None, list[Problem]]:
@@ -623,12 +610,12 @@ def to_store_rows(
         )
     frame = uploaded.frame
     if source_url is not None:
-        if not _URL.match(source_url.strip()):
+        if not is_http_url(source_url.strip()):
             raise ValueError("to save to the local store, give the source as an http(s) URL")
         urls = pd.Series(source_url.strip(), index=frame.index)
     else:
         urls = frame["source"].str.strip()
-        if not urls.map(lambda u: bool(_URL.match(u))).all():
+        if not urls.map(is_http_url).all():
             raise ValueError("to save to the local store, give the source as an http(s) URL")
     rows = pd.DataFrame(
         {
@@ -641,7 +628,7 @@ def to_store_rows(
             "source": frame["source"].map(
                 lambda s: (
                     s
-                    if s != DEFAULT_SOURCE and not _URL.match(s.strip())
+                    if s != DEFAULT_SOURCE and not is_http_url(s.strip())
                     else f"{DEFAULT_SOURCE}: {uploaded.label}"
                 )
             ),
@@ -656,6 +643,7 @@ def to_store_rows(
             ),
             "valuation": "",
             "retrieved": retrieved_iso,
+            "origin": "upload",
         }
     )
     return validate_observations(rows, label=f"upload {uploaded.label!r}")

@@ -11,7 +11,8 @@ from __future__ import annotations
 import csv
 import io
 import re
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 
@@ -24,10 +25,12 @@ from dashboard.model import (
     OBSERVATION_COLUMNS,
     OBSERVATION_KEY,
     OPTIONAL_OBSERVATION_COLUMNS,
+    ORIGINS,
     QUALIFIERS,
     YEAR_MAX,
     YEAR_MIN,
     DataFileError,
+    current_year,
     known_codes,
 )
 
@@ -69,7 +72,12 @@ def is_partial_iso_date(text: str) -> bool:
         date(y, mo or 1, d or 1)
     except ValueError:
         return False
-    return 1900 <= y <= 2100
+    return YEAR_MIN <= y <= YEAR_MAX
+
+
+def is_http_url(text: str) -> bool:
+    """True for an http(s) URL without spaces, quotes or angle brackets (safe to link)."""
+    return bool(_URL.match(text))
 
 
 #: Row-level checks spanning several columns: reported once per line, not once per column.
@@ -94,7 +102,17 @@ def _observation_schema() -> pa.DataFrameSchema:
             "reporter": _text(checks=_known_code()),
             "partner": _text(checks=_known_code()),
             "year": pa.Column(
-                "Int64", nullable=True, coerce=True, checks=pa.Check.in_range(YEAR_MIN, YEAR_MAX)
+                "Int64",
+                nullable=True,
+                coerce=True,
+                checks=[
+                    pa.Check.in_range(YEAR_MIN, YEAR_MAX),
+                    pa.Check(
+                        lambda s: s <= current_year(),
+                        error=f"after the current year ({current_year()}): "
+                        "only observed years can be stored",
+                    ),
+                ],
             ),
             "flow": _text(checks=pa.Check.isin(FLOWS)),
             "value_usd": pa.Column(
@@ -137,6 +155,9 @@ def _observation_schema() -> pa.DataFrameSchema:
                     lambda s: s.map(lambda v: v == "" or is_partial_iso_date(v)),
                     error="retrieved must be empty or an ISO date",
                 ),
+            ),
+            "origin": pa.Column(
+                str, nullable=False, coerce=True, required=False, checks=pa.Check.isin(ORIGINS)
             ),
         },
         checks=[
@@ -217,17 +238,33 @@ def _target_schema() -> pa.DataFrameSchema:
     )
 
 
+def decode_text(raw: bytes, label: str) -> str:
+    """UTF-8 text of a CSV file's bytes (a BOM is fine); DataFileError naming the line otherwise."""
+    if raw[:2] in (b"\xff\xfe", b"\xfe\xff"):
+        raise DataFileError(label, [(1, "the file is UTF-16 text; save it as 'CSV UTF-8' instead")])
+    try:
+        return raw.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        line = raw[: exc.start].count(b"\n") + 1
+        raise DataFileError(
+            label,
+            [
+                (
+                    line,
+                    f"not UTF-8 text (byte 0x{raw[exc.start]:02X}); save the file as "
+                    "'CSV UTF-8 (comma delimited)'",
+                )
+            ],
+        ) from None
+
+
 def _read_csv_text(source: str | Path | bytes, label: str) -> pd.DataFrame:
     """Read a CSV as all-text columns; unreadable input becomes a DataFileError."""
     try:
         raw = source if isinstance(source, bytes) else Path(source).read_bytes()
     except OSError as exc:
         raise DataFileError(label, [(None, f"cannot read file: {exc.strerror or exc}")]) from exc
-    try:
-        text = raw.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        line = raw[: exc.start].count(b"\n") + 1
-        raise DataFileError(label, [(line, "not UTF-8 text; save the file as UTF-8")]) from exc
+    text = decode_text(raw, label)
     if not text.strip():
         raise DataFileError(label, [(None, "the file is empty")])
     _check_field_counts(text, label)
@@ -268,23 +305,50 @@ def _check_field_counts(text: str, label: str) -> None:
         raise DataFileError(label, problems)
 
 
-def _problems_from(err: pa.errors.SchemaErrors) -> list[tuple[int | None, str]]:
-    """Translate pandera's failure cases to (line, message) pairs, one per row and problem."""
+@dataclass(frozen=True)
+class SchemaFailure:
+    """One failed check: the 0-based row (None for a whole-table failure), column, check, value."""
+
+    index: int | None
+    column: str | None
+    check: str
+    value: object
+
+
+def schema_failures(
+    schema: pa.DataFrameSchema, df: pd.DataFrame
+) -> tuple[pd.DataFrame | None, list[SchemaFailure]]:
+    """Run ``schema`` lazily: the validated frame, or None and every failure pandera found."""
+    try:
+        return schema.validate(df, lazy=True), []
+    except pa.errors.SchemaErrors as err:
+        failures = []
+        for rec in err.failure_cases.to_dict("records"):
+            index = rec.get("index")
+            column = rec.get("column")
+            failures.append(
+                SchemaFailure(
+                    int(index) if isinstance(index, (int, float)) and not pd.isna(index) else None,
+                    str(column) if column is not None and str(column) != "None" else None,
+                    str(rec.get("check")),
+                    rec.get("failure_case"),
+                )
+            )
+        return None, failures
+
+
+def _problems_from(failures: list[SchemaFailure]) -> list[tuple[int | None, str]]:
+    """Translate schema failures to (line, message) pairs, one per row and problem."""
     problems: list[tuple[int | None, str]] = []
-    cases = err.failure_cases
-    for rec in cases.to_dict("records"):
-        column = rec.get("column")
-        check = str(rec.get("check"))
-        value = rec.get("failure_case")
-        index = rec.get("index")
+    for f in failures:
+        check, value, line = f.check, f.value, _line(f.index)
         if check in _FRAME_CHECKS:
-            problems.append((_line(index), check))
+            problems.append((line, check))
             continue
         if check == "column_in_dataframe":
             problems.append((1, f"missing column {value!r}"))
             continue
-        line = _line(index)
-        where = f"column {column!r}: " if column and column != "None" else ""
+        where = f"column {f.column!r}: " if f.column else ""
         if "coerce" in check or "dtype" in check:
             msg = f"{where}{value!r} is not a valid {_dtype_word(check)}"
         elif check.startswith("field_uniqueness"):
@@ -369,20 +433,37 @@ def _parse_numbers(
     return out, problems
 
 
-def _duplicate_problems(df: pd.DataFrame, key: list[str]) -> list[tuple[int | None, str]]:
-    """One message per repeated key, naming the line where the key first appeared."""
-    dup = df.duplicated(key, keep="first")
-    first_line = {}
-    problems: list[tuple[int | None, str]] = []
-    for idx, row in df[key].iterrows():
-        k = tuple(row)
-        if not dup[idx]:
-            first_line.setdefault(k, int(idx) + 2)
-        else:
+def duplicate_key_problems(
+    df: pd.DataFrame,
+    key: list[str],
+    lines: pd.Series | None = None,
+    describe: Callable[[tuple], str] | None = None,
+) -> list[tuple[int | None, str]]:
+    """One message per repeated key, naming the line where the key first appeared.
+
+    ``lines`` gives each row's file line (default: row position + 2, the header being line 1);
+    ``describe`` words a repeated key (default ``duplicate key (reporter=CHN, ...)``). Rows with a
+    missing key part are skipped: that cell is reported as missing already.
+    """
+    if lines is None:
+        lines = pd.Series(range(2, len(df) + 2), index=df.index)
+    if describe is None:
+
+        def describe(k: tuple) -> str:
             shown = ", ".join(f"{c}={v}" for c, v in zip(key, k, strict=True))
-            problems.append(
-                (int(idx) + 2, f"duplicate key ({shown}); first on line {first_line[k]}")
-            )
+            return f"duplicate key ({shown})"
+
+    complete = df[key].notna().all(axis=1)
+    first_line: dict[tuple, int] = {}
+    problems: list[tuple[int | None, str]] = []
+    keys = df.loc[complete, key].itertuples(index=False)
+    for idx, k in zip(df.index[complete], keys, strict=True):
+        k = tuple(k)
+        line = int(lines[idx])
+        if k in first_line:
+            problems.append((line, f"{describe(k)}; first on line {first_line[k]}"))
+        else:
+            first_line[k] = line
     return problems
 
 
@@ -417,12 +498,9 @@ def validate_frame(
     df = df.reset_index(drop=True)
     df, problems = _parse_numbers(df, numbers or {}, whole or set())
     if key:
-        problems += _duplicate_problems(df, key)
-    try:
-        validated = schema.validate(df, lazy=True)
-    except pa.errors.SchemaErrors as err:
-        problems += _problems_from(err)
-        validated = None
+        problems += duplicate_key_problems(df, key)
+    validated, failures = schema_failures(schema, df)
+    problems += _problems_from(failures)
     if problems:
         ordered = sorted(set(problems), key=lambda p: (p[0] is None, p[0] or 0, p[1]))
         raise DataFileError(label, ordered)

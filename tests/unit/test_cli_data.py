@@ -224,7 +224,7 @@ def test_fetch_failure_exits_1_with_one_line_and_an_untouched_store(
         ({"--partner": "CHN"}, "reporter and partner must differ"),
         ({"--years": "2025-2000"}, "the first year is after the last"),
         ({"--years": "20x0-2024"}, "bad year range"),
-        ({"--years": "1900-1901"}, "years must lie in 1948-"),
+        ({"--years": "1800-1801"}, "years must lie in 1900-"),
         ({"--years": str(date.today().year + 1)}, "years must lie in"),
         ({"--data-dir": str(DEFAULT_DATA_DIR / "store")}, "shipped snapshot directory"),
         ({"--rate-limit": "-1"}, "--rate-limit must be"),

@@ -28,10 +28,12 @@ from dashboard.ingest.store import (
 )
 from dashboard.model import DataFileError
 
-HEADER = (
+#: The store's columns before the origin column existed, and now.
+LEGACY_HEADER = (
     "reporter,partner,year,flow,value_usd,qualifier,source,source_url,published,confidence,note,"
     "valuation,retrieved"
 )
+HEADER = LEGACY_HEADER + ",origin"
 
 
 def row(
@@ -124,7 +126,11 @@ def test_upsert_writes_a_file_the_snapshot_validator_reads_back(store):
     assert back["value_usd"].tolist() == [1234.5, 41e9]
     assert back["valuation"].tolist() == ["FOB", ""]
     assert not store.prev_path.exists()  # nothing to keep on the first write
-    assert [p.name for p in store.directory.iterdir()] == ["observations.csv"]  # no temp files
+    # No temp files: the data, its manifest, and the lock file (if filelock keeps it).
+    assert {p.name for p in store.directory.iterdir()} - {"store.lock"} == {
+        "observations.csv",
+        "manifest.json",
+    }
 
 
 def test_new_rows_replace_same_key_and_the_previous_version_is_kept(store):
@@ -324,3 +330,166 @@ def test_merge_property(snap_keys, store_keys, prefer):
             assert rec["alt_value_usd"] == (1e9 if store_wins else 2e9) + rec["year"]
         else:
             assert math.isnan(rec["alt_value_usd"]) and rec["alt_origin"] == ""
+
+
+# -- origins (issue #12, bug 1) -----------------------------------------------------------------
+
+
+def test_a_saved_upload_keeps_its_origin_next_to_comtrade_rows(store):
+    """Bug: a saved upload came back from the store as origin "comtrade" and was drawn as UN
+    Comtrade data. Save an upload for 2019 and fetched rows for 2020: each keeps its origin in the
+    file and after the merge (2019 -> upload, 2020 -> comtrade)."""
+    from dashboard.ingest.upload import parse_upload, to_store_rows
+
+    up = parse_upload(
+        b"year,value,reporter,partner,source\n2019,5000000000,CHN,KAZ,https://example.org/mine\n"
+    )
+    store.upsert(to_store_rows(up, "2026-11-29"))
+    store.upsert(frame(row(2020, 30e9)))  # what `fetch` stores: rows without an origin column
+    assert store.read().set_index("year")["origin"].to_dict() == {2019: "upload", 2020: "comtrade"}
+    assert store.path.read_text().splitlines()[0].endswith(",origin")
+    merged = merge_observations(None, store.read())
+    assert merged.set_index("year")["origin"].to_dict() == {2019: "upload", 2020: "comtrade"}
+
+
+def test_an_unknown_origin_is_refused_and_the_store_left_alone(store):
+    store.upsert(frame(row(2022, 30e9)))
+    before = files(store.directory)
+    with pytest.raises(DataFileError, match="column 'origin': value not allowed"):
+        store.upsert(frame(row(2023, 1e9, origin="guess")))
+    with pytest.raises(DataFileError, match="snapshot"):
+        store.upsert(frame(row(2023, 1e9)), origin="snapshot")
+    assert files(store.directory) == before
+
+
+def test_a_store_written_before_origins_reads_uploads_by_their_note(store):
+    """Files from before the origin column: rows whose note says "Uploaded by user" are uploads,
+    the rest were fetched from Comtrade (the only other writer then)."""
+    store.directory.mkdir(parents=True)
+    old = [
+        LEGACY_HEADER,
+        "CHN,KAZ,2019,total,5000000000,reported,Uploaded by user: mine,https://example.org/m,"
+        "2026-11-29,low,Uploaded by user on 2026-11-29 (file unit: USD),,2026-11-29",
+        "CHN,KAZ,2020,total,30000000000,reported,UN Comtrade,https://example.org/c,2026-01-15,"
+        "high,synthetic,,2026-01-15",
+    ]
+    store.path.write_text("\n".join(old) + "\n")
+    assert store.read().set_index("year")["origin"].to_dict() == {2019: "upload", 2020: "comtrade"}
+
+
+# -- years (issue #12 bug 2, #13) ---------------------------------------------------------------
+
+
+def test_years_after_the_current_one_are_refused(store):
+    """Only observed years can be stored: next year is refused with a clear message, the current
+    year is fine (a partial year is still an observation)."""
+    from datetime import date
+
+    this_year = date.today().year
+    store.upsert(frame(row(this_year, 1e9)))
+    with pytest.raises(DataFileError, match=f"after the current year \\({this_year}\\)"):
+        store.upsert(frame(row(this_year + 1, 1e9)))
+    assert store.read()["year"].tolist() == [this_year]
+
+
+# -- the manifest: every write verifiable (issue #13, finding 7) ---------------------------------
+
+
+def test_the_manifest_records_rows_size_and_sha256_of_each_file(store):
+    """After two writes the manifest lists the current file (2 rows) and the previous one
+    (1 row), each with the sha256 of exactly its bytes."""
+    import hashlib
+    import json
+
+    store.upsert(frame(row(2022, 30e9)))
+    first = store.path.read_bytes()
+    store.upsert(frame(row(2023, 40e9)))
+    files_ = json.loads(store.manifest_path.read_text())["files"]
+    current = store.path.read_bytes()
+    assert files_["observations.csv"] == {
+        "rows": 2,
+        "bytes": len(current),
+        "sha256": hashlib.sha256(current).hexdigest(),
+    }
+    assert files_["observations.prev.csv"] == {
+        "rows": 1,
+        "bytes": len(first),
+        "sha256": hashlib.sha256(first).hexdigest(),
+    }
+    assert "pending" not in json.loads(store.manifest_path.read_text())
+
+
+def test_a_file_cut_at_a_line_end_is_detected(store):
+    """Three rows stored, the last line cut off: still a valid CSV, but 2 rows where the
+    manifest says 3, so it reads as damaged rather than silently shorter."""
+    store.upsert(frame(row(2021, 1e9), row(2022, 2e9), row(2023, 3e9)))
+    lines = store.path.read_bytes().splitlines(keepends=True)
+    store.path.write_bytes(b"".join(lines[:-1]))
+    with pytest.raises(DataFileError, match=r"it has 2 rows .* recorded 3 rows"):
+        store.read()
+    assert [c.ok for c in store.check()] == [False, True]  # no .prev yet: absent counts as ok
+
+
+def test_a_write_killed_between_the_data_and_the_manifest_still_reads(store, monkeypatch):
+    """The manifest is written twice per write (intent, then result). Kill the write at the
+    second one: the new data file is in place and reads, as the pending entry vouches for it."""
+    store.upsert(frame(row(2022, 30e9)))
+    real = LocalStore._write_manifest
+    calls = []
+
+    def killed(self, files_, pending=None):
+        calls.append(pending)
+        if pending is None:
+            raise KeyboardInterrupt  # the process dies here
+        return real(self, files_, pending)
+
+    monkeypatch.setattr(LocalStore, "_write_manifest", killed)
+    with pytest.raises(KeyboardInterrupt):
+        store.upsert(frame(row(2023, 40e9)))
+    monkeypatch.setattr(LocalStore, "_write_manifest", real)
+    assert store.read()["year"].tolist() == [2022, 2023]
+    assert store.upsert(frame(row(2024, 1e9))).total == 3
+
+
+def test_a_damaged_manifest_is_reported(store):
+    store.upsert(frame(row(2022, 30e9)))
+    store.manifest_path.write_text("{not json")
+    with pytest.raises(DataFileError, match="damaged manifest"):
+        store.read()
+
+
+def test_a_store_from_before_manifests_reads_and_gets_one_on_the_next_write(store):
+    store.upsert(frame(row(2022, 30e9)))
+    store.manifest_path.unlink()
+    assert len(store.read()) == 1
+    store.upsert(frame(row(2023, 40e9)))
+    assert store.manifest_path.exists() and len(store.read()) == 2
+
+
+# -- recovery ------------------------------------------------------------------------------------
+
+
+def test_restore_puts_the_previous_version_back_and_keeps_the_damaged_file(store):
+    store.upsert(frame(row(2022, 30e9)))
+    store.upsert(frame(row(2023, 40e9)))
+    store.path.write_bytes(store.path.read_bytes()[:-30])  # cut mid-line
+    damaged = store.path.read_bytes()
+    summary = store.restore_previous()
+    assert summary.rows == 1
+    assert store.read()["year"].tolist() == [2022]
+    assert summary.kept_as is not None and summary.kept_as.read_bytes() == damaged
+    assert all(c.ok for c in store.check())
+
+
+def test_restore_without_a_usable_previous_version_says_so(store):
+    from dashboard.ingest.store import StoreRestoreError
+
+    store.upsert(frame(row(2022, 30e9)))
+    with pytest.raises(StoreRestoreError, match="no previous version"):
+        store.restore_previous()
+    store.upsert(frame(row(2023, 40e9)))
+    store.prev_path.write_text("garbage\n")
+    before = files(store.directory)
+    with pytest.raises(StoreRestoreError, match="previous version cannot be used"):
+        store.restore_previous()
+    assert files(store.directory) == before

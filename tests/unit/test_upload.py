@@ -21,7 +21,6 @@ from dashboard.ingest.upload import (
     template_csv,
     to_store_rows,
 )
-from dashboard.model import DataFileError
 from dashboard.report.files import to_csv_bytes
 from dashboard.textsafe import plain_label, safe_label
 
@@ -395,11 +394,28 @@ def test_store_rows_need_an_iso_date():
         to_store_rows(_sourced(), "29/11/2026")
 
 
-def test_store_rows_apply_the_stricter_store_year_range():
-    """Uploads accept 1900 onwards; the store (like the snapshot) starts in 1948."""
+def test_a_year_the_upload_accepts_can_be_saved_to_the_store(tmp_path):
+    """Bug: uploads accepted 1900 onwards but the store refused years before 1948, so "Save to
+    local store" failed on rows the upload had accepted. One range now: 1920 goes through both."""
+    from dashboard.ingest.store import LocalStore
+
     s = _ok(b"year,value,reporter,partner,source\n1920,1,CHN,KAZ,https://example.org/x\n")
-    with pytest.raises(DataFileError, match="year"):
-        to_store_rows(s, "2026-11-29")
+    store = LocalStore(tmp_path / "store")
+    store.upsert(to_store_rows(s, "2026-11-29"))
+    assert store.read()["year"].tolist() == [1920]
+
+
+def test_future_years_are_refused_line_by_line():
+    """Next year (and the one after) are not observations: each line says so; this year is fine."""
+    from datetime import date
+
+    y = date.today().year
+    data = f"year,value\n{y},1\n{y + 1},2\n{y + 2},3\n".encode()
+    problems = _problems(data)
+    assert [line for line, _ in problems] == [3, 4]
+    assert problems[0][1] == (
+        f"year {y + 1} is after the current year ({y}): upload observed figures only"
+    )
 
 
 # --- labels -------------------------------------------------------------------------------------

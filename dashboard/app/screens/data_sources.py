@@ -15,6 +15,7 @@ from dashboard.app.urlstate import choice
 from dashboard.ingest.comtrade.client import ComtradeAuthError, ComtradeClient
 from dashboard.ingest.comtrade.codes import UnknownCountryError
 from dashboard.ingest.errors import SourceError
+from dashboard.ingest.store import StoreBusyError, StoreDamagedError
 from dashboard.ingest.upload import ValidationReport, parse_upload, template_csv, to_store_rows
 from dashboard.model import DataFileError, basis_label
 from dashboard.report.files import dataset_csv, dataset_xlsx, export_filename
@@ -25,6 +26,11 @@ PREFER_LABELS = {
     "snapshot": "Sourced statements win",
     "comtrade": "UN Comtrade wins",
 }
+#: Why nothing can be written while the store is damaged (visitors: no path, no command).
+STORE_NOT_WRITABLE = (
+    "the local store is damaged, so nothing can be added to it until the site's operator "
+    "restores it. The data shown is unchanged."
+)
 FIRST_FETCH_YEAR = 2000
 LAST_FETCH_YEAR = date.today().year - 1  # the latest year that can be complete
 
@@ -138,7 +144,7 @@ def render() -> None:
                     )
 
                 result = client.fetch(pair.a, pair.b, wanted, mirror=True, progress=step)
-                written = local.upsert(result.observations)
+                written = local.upsert(result.observations, on_wait=st.write)
             except ComtradeAuthError as exc:
                 status.update(label="UN Comtrade refused the API key", state="error")
                 show_plain(
@@ -147,6 +153,9 @@ def render() -> None:
                     tail="The data already shown is still in use.",
                     icon=":material/key:",
                 )
+            except StoreDamagedError:
+                status.update(label="Not stored: the local store is damaged", state="error")
+                st.error(STORE_NOT_WRITABLE, icon=":material/error:")
             except (SourceError, UnknownCountryError, DataFileError, OSError, ValueError) as exc:
                 status.update(label="The refresh failed; nothing was changed", state="error")
                 show_plain(
@@ -223,20 +232,27 @@ def render() -> None:
         may_save = operator_gate("save it to the shared store", None, key="save")
         if may_save and st.button("Save to local store", icon=":material/save:", key="save_upload"):
             try:
-                saved = store().upsert(to_store_rows(up, date.today().isoformat()))
+                saved = store().upsert(
+                    to_store_rows(up, date.today().isoformat()),
+                    on_wait=lambda msg: st.info(msg, icon=":material/hourglass_top:"),
+                )
+            except StoreDamagedError:
+                st.error(f"Not saved: {STORE_NOT_WRITABLE}", icon=":material/error:")
             except ValueError as exc:  # DataFileError is a ValueError too
                 show_plain(exc, "error", lead="**Not saved:**", icon=":material/error:")
-            except OSError as exc:
+            except StoreBusyError as exc:
+                show_plain(exc, "error", lead="**Not saved:**", icon=":material/error:")
+            except OSError as exc:  # the reason without the server's path
                 show_plain(
-                    exc,
+                    exc.strerror or exc,
                     "error",
                     lead="**Not saved:** the store could not be written.",
                     icon=":material/error:",
                 )
             else:
                 st.success(
-                    f"Saved: {saved.added} new and {saved.replaced} updated figures "
-                    f"in {plain(saved.path)}.",
+                    f"Saved: {saved.added} new and {saved.replaced} updated figures in the local "
+                    "store.",
                     icon=":material/check:",
                 )
 

@@ -1,0 +1,77 @@
+"""A damaged local store degrades, it does not stop the app (issue #13, finding 7); a saved upload
+stays an upload on screen (issue #12, bug 1). All stored figures are synthetic test values."""
+
+from __future__ import annotations
+
+import pandas as pd
+from streamlit.testing.v1 import AppTest
+
+from dashboard.app.cache import STORE_DAMAGED_WARNING, UPLOAD_STATE_KEY
+from dashboard.ingest.store import LocalStore
+from dashboard.ingest.upload import parse_upload
+from tests.support.apptest import switch_screen
+from tests.support.paths import APP
+
+TIMEOUT = 60
+
+
+def _fetched(*years: int) -> pd.DataFrame:
+    return pd.DataFrame(
+        [
+            {
+                "reporter": "CHN",
+                "partner": "KAZ",
+                "year": y,
+                "flow": "total",
+                "value_usd": 1e9 * (y - 1980),
+                "qualifier": "reported",
+                "source": "UN Comtrade",
+                "source_url": f"https://example.org/{y}",
+                "published": "2026-01-15",
+                "confidence": "high",
+                "note": "synthetic",
+            }
+            for y in years
+        ]
+    )
+
+
+def test_a_damaged_store_shows_the_shipped_data_with_a_short_warning(tmp_path, monkeypatch):
+    """A store file cut at a line end: the tracker still draws from the shipped data (the same
+    KPIs as with no store: latest 2025 = $48.7 bn) under a warning that names no server path and
+    gives visitors no command to run."""
+    monkeypatch.setenv("TRADE_DASHBOARD_DATA_DIR", str(tmp_path / "store"))
+    store = LocalStore(tmp_path / "store")
+    store.upsert(_fetched(1995, 1996, 1997))
+    lines = store.path.read_bytes().splitlines(keepends=True)
+    store.path.write_bytes(b"".join(lines[:-1]))
+
+    at = AppTest.from_file(str(APP), default_timeout=TIMEOUT).run()
+    assert not at.exception, at.exception
+    assert not at.error
+    assert [w.value for w in at.warning] == [STORE_DAMAGED_WARNING]
+    assert (
+        str(tmp_path) not in STORE_DAMAGED_WARNING and "git checkout" not in STORE_DAMAGED_WARNING
+    )
+    assert at.get("plotly_chart"), "the tracker chart is drawn"
+    assert {m.label: m.value for m in at.metric}["Latest (2025)"] == "$48.7 bn"
+
+
+def test_a_saved_upload_is_listed_as_an_upload(tmp_path, monkeypatch):
+    """Save a sourced upload for 1995 from the data page: the table says it came from the
+    upload, not from UN Comtrade, and the message names no server path."""
+    monkeypatch.setenv("TRADE_DASHBOARD_DATA_DIR", str(tmp_path))
+    up = parse_upload(
+        b"year,value,reporter,partner,source\n1995,7,CHN,KAZ,https://example.org/mine\n"
+    )
+    at = AppTest.from_file(str(APP), default_timeout=TIMEOUT)
+    at.session_state[UPLOAD_STATE_KEY] = up
+    at.run()
+    switch_screen(at, "data").run()
+    at.button(key="save_upload").click().run()
+    assert not at.exception, at.exception
+    [saved] = [s.value for s in at.success if s.value.startswith("Saved")]
+    assert saved == "Saved: 1 new and 0 updated figures in the local store."
+    at.run()
+    df = at.dataframe[0].value
+    assert df.set_index("year").loc[1995, "origin"] == "upload"
