@@ -9,7 +9,7 @@ from streamlit.testing.v1 import AppTest
 from dashboard.app.cache import STORE_DAMAGED_WARNING, UPLOAD_STATE_KEY
 from dashboard.ingest.store import LocalStore
 from dashboard.ingest.upload import parse_upload
-from tests.support.apptest import switch_screen
+from tests.app.test_app_pages import open_page
 from tests.support.paths import APP
 
 TIMEOUT = 60
@@ -64,10 +64,7 @@ def test_a_saved_upload_is_listed_as_an_upload(tmp_path, monkeypatch):
     up = parse_upload(
         b"year,value,reporter,partner,source\n1995,7,CHN,KAZ,https://example.org/mine\n"
     )
-    at = AppTest.from_file(str(APP), default_timeout=TIMEOUT)
-    at.session_state[UPLOAD_STATE_KEY] = up
-    at.run()
-    switch_screen(at, "data").run()
+    at = open_page("data", operator=True, **{UPLOAD_STATE_KEY: up})
     at.button(key="save_upload").click().run()
     assert not at.exception, at.exception
     [saved] = [s.value for s in at.success if s.value.startswith("Saved")]
