@@ -13,8 +13,8 @@ import streamlit as st
 from dashboard.analysis.series import pairs_in
 from dashboard.app.links import check_url
 from dashboard.app.urlstate import ParamSpec, choice
-from dashboard.ingest.snapshot import load_observations, load_targets
-from dashboard.ingest.store import LocalStore, merge_observations, resolve_data_dir
+from dashboard.ingest.snapshot import load_targets
+from dashboard.ingest.store import LocalStore, load_merged, resolve_data_dir
 from dashboard.ingest.upload import UploadedSeries
 from dashboard.model import DataFileError, Pair
 from dashboard.report.sentences import target_origin_markdown
@@ -30,8 +30,9 @@ OPEN_TRACKER_KEY = "_open_in_tracker"
 @st.cache_data(ttl=CACHE_TTL, max_entries=8, show_spinner=False)
 def _merged(prefer: str, store_dir: str, store_stamp: int) -> pd.DataFrame:
     """Snapshot + local store. ``store_stamp`` (the store file's mtime) is only a cache key: a
-    refresh or upload rewrites the file, so the next run reads the new data."""
-    return merge_observations(load_observations(), LocalStore(store_dir).read(), prefer)
+    refresh or upload rewrites the file, so the next run reads the new data. The CLI loads with
+    the same ``load_merged``."""
+    return load_merged(store_dir, prefer)
 
 
 def store() -> LocalStore:
