@@ -1,8 +1,10 @@
 """Growth scenarios and the tracker's controls, resolved to the scenario they ask for.
 
-One home for the scenario vocabulary (the growth presets with their windows, the controls' default
-values) and for :func:`resolve`, which the page and ``trade-dashboard scenario`` both call, so a
-number on screen and on the command line come from the same rule.
+One home for the scenario vocabulary (the growth presets with their windows and order, the
+uncertainty methods, the controls' defaults and slider ranges: the page's widgets and the CLI's
+options read them here) and for :func:`resolve_request`, which the page (through :func:`resolve`)
+and ``trade-dashboard scenario`` both call, so a number on screen and on the command line come
+from the same rule.
 
 A growth rate means little without its window ("8% a year" since when?), so every preset carries
 a label that names the years it was measured over.
@@ -21,11 +23,33 @@ from dataclasses import dataclass, fields
 import pandas as pd
 
 from dashboard.analysis.growth import CagrWindow, long_run_cagr, recent_cagr, required_cagr
-from dashboard.analysis.tracker import TrackerInputs
+from dashboard.analysis.outlook import METHOD_LABELS
+from dashboard.analysis.tracker import ScenarioError, TrackerInputs
 from dashboard.model import Pair
 
-#: Preset keys, in the order they are offered.
-PRESET_KEYS: tuple[str, ...] = ("long_run", "recent", "required", "custom")
+#: Preset keys, in the order they are offered (the page's selector, ``scenario --preset``); the
+#: first, the recent trend, is the default: the tracker's "historical CAGR".
+PRESET_KEYS: tuple[str, ...] = ("recent", "long_run", "required", "custom")
+DEFAULT_PRESET = PRESET_KEYS[0]
+#: Uncertainty methods, in the order offered; the first is the default.
+METHODS: tuple[str, ...] = tuple(METHOD_LABELS)
+DEFAULT_METHOD = METHODS[0]
+#: The pledge of July 2024 is to double trade: target = base-year value x 2.
+DEFAULT_MULTIPLE = 2.0
+#: No official year was given for doubling; 2030 is this dashboard's assumption.
+DEFAULT_TARGET_YEAR = 2030
+#: Slider ranges, in the sliders' units: the multiple, and percentages (growth a year, std dev
+#: of annual log growth, one-year level shift).
+MULTIPLE_RANGE = (1.0, 10.0)
+GROWTH_RANGE = (-10.0, 30.0)
+VOLATILITY_RANGE = (0.0, 60.0)
+SHOCK_RANGE = (-60.0, 30.0)
+
+
+class MissingBaseYearError(ScenarioError, KeyError):
+    """The base year has no observation. A KeyError too, as the lookup that found it missing."""
+
+    __str__ = ScenarioError.__str__  # KeyError would quote the message
 
 
 @dataclass(frozen=True)
@@ -46,18 +70,18 @@ def scenario_presets(series: pd.Series, target_value: float, target_year: int) -
     * ``required``: the CAGR that reaches ``target_value`` exactly in ``target_year``;
     * ``custom``: the user's own rate; it starts at the recent CAGR so the slider opens there.
 
-    Raises ValueError with fewer than two observations, a non-positive target or a target year not
-    after the latest observation.
+    Raises ScenarioError (a ValueError) with fewer than two observations, a non-positive target or
+    a target year not after the latest observation.
     """
     s = series.dropna().sort_index()
     if len(s) < 2:
-        raise ValueError("need at least two observations for growth presets")
+        raise ScenarioError("need at least two observations for growth presets")
     if target_value <= 0:
-        raise ValueError(f"target value must be positive, got {target_value}")
+        raise ScenarioError(f"target value must be positive, got {target_value}")
     latest_year = int(s.index[-1])
     latest_value = float(s.iloc[-1])
     if target_year <= latest_year:
-        raise ValueError(
+        raise ScenarioError(
             f"target year {target_year} must be after the latest observation ({latest_year})"
         )
     long_run = long_run_cagr(s)
@@ -67,9 +91,9 @@ def scenario_presets(series: pd.Series, target_value: float, target_year: int) -
         int(target_year),
         required_cagr(latest_value, target_value, target_year - latest_year),
     )
-    return {
-        "long_run": Preset("long_run", long_run.rate, f"Long-run: {long_run.describe()}", long_run),
+    presets = {
         "recent": Preset("recent", recent.rate, f"Recent: {recent.describe()}", recent),
+        "long_run": Preset("long_run", long_run.rate, f"Long-run: {long_run.describe()}", long_run),
         "required": Preset(
             "required",
             needed.rate,
@@ -83,6 +107,7 @@ def scenario_presets(series: pd.Series, target_value: float, target_year: int) -
             None,
         ),
     }
+    return {key: presets[key] for key in PRESET_KEYS}
 
 
 #: The base year the tracker opens with: 2024, the record year ($43.8 bn on China's figures) the
@@ -117,6 +142,41 @@ class Controls:
     def widget_keys(cls) -> tuple[str, ...]:
         return tuple(f.name for f in fields(cls))
 
+    def request(self) -> ScenarioRequest:
+        """The same choice in domain units. A shock year without a size, the volatility slider
+        when it is not in use and the growth slider under a preset do not count."""
+        shock = self.shock_size != 0
+        return ScenarioRequest(
+            base_year=int(self.base_year),
+            multiple=float(self.multiple),
+            target_year=int(self.target_year),
+            preset=self.preset,
+            growth=self.growth / 100 if self.preset == "custom" else None,
+            volatility=self.volatility / 100 if self.vol_manual else None,
+            method=self.method,
+            compare=bool(self.compare),
+            shock_year=int(self.shock_year) if shock else None,
+            shock_size=self.shock_size / 100 if shock else 0.0,
+        )
+
+
+@dataclass(frozen=True)
+class ScenarioRequest:
+    """What a scenario asks for, in domain units (fractions, not the sliders' percentages): what
+    ``trade-dashboard scenario`` builds from its options and :meth:`Controls.request` from the
+    page's widgets."""
+
+    base_year: int = DEFAULT_BASE_YEAR
+    multiple: float = DEFAULT_MULTIPLE
+    target_year: int = DEFAULT_TARGET_YEAR
+    preset: str = DEFAULT_PRESET
+    growth: float | None = None  # a fraction a year, for "custom" (None: where custom starts)
+    volatility: float | None = None  # None: estimate it from the history
+    method: str = DEFAULT_METHOD
+    compare: bool = False
+    shock_year: int | None = None
+    shock_size: float = 0.0  # a fraction; 0 means no shock
+
 
 @dataclass(frozen=True)
 class GrowthChoice:
@@ -144,34 +204,49 @@ def resolve(
     controls: Controls,
     basis_name: str | None = None,
 ) -> Scenario:
-    """The scenario ``controls`` describe, for ``series`` (US dollars by year) of ``reporter``.
+    """The scenario the page's ``controls`` describe (see :func:`resolve_request`)."""
+    return resolve_request(pair, reporter, series, controls.request(), basis_name)
 
-    A preset uses its exact rate (so the page matches ``trade-dashboard scenario`` to the digit);
-    only "custom" takes the slider's rounded value. Raises KeyError when the base year has no
-    observation and ValueError when no growth can be derived (the page's controls prevent both).
+
+def resolve_request(
+    pair: Pair,
+    reporter: str,
+    series: pd.Series,
+    request: ScenarioRequest,
+    basis_name: str | None = None,
+) -> Scenario:
+    """The scenario ``request`` describes, for ``series`` (US dollars by year) of ``reporter``.
+
+    The one rule for the page and ``trade-dashboard scenario``: a preset uses its exact rate (so
+    the page matches the command line to the digit); "custom" takes the request's rate, or where
+    the page's custom slider starts (the recent trend) when it names none. Raises
+    MissingBaseYearError (a KeyError) when the base year has no observation and ScenarioError
+    when no growth can be derived.
     """
-    c = controls
-    target_value = float(series[c.base_year]) * c.multiple
-    if c.preset == "custom":
-        growth = GrowthChoice(c.growth / 100, "custom", "Custom: set by hand")
+    r = request
+    if r.base_year not in series.index:
+        years = ", ".join(str(y) for y in series.index)
+        raise MissingBaseYearError(
+            f"no {reporter} observation for base year {r.base_year} (observed years: {years})"
+        )
+    if r.preset not in PRESET_KEYS:
+        raise ScenarioError(f"unknown growth preset {r.preset!r}; one of {', '.join(PRESET_KEYS)}")
+    target_value = float(series[r.base_year]) * r.multiple
+    if r.preset == "custom" and r.growth is not None:
+        growth = GrowthChoice(float(r.growth), "custom", "Custom: set by hand")
     else:
-        preset = scenario_presets(series, target_value, c.target_year)[c.preset]
-        growth = GrowthChoice(preset.growth, c.preset, preset.label)
+        preset = scenario_presets(series, target_value, r.target_year)[r.preset]
+        growth = GrowthChoice(preset.growth, r.preset, preset.label)
+    shock = r.shock_size != 0
     inputs = TrackerInputs(
         pair,
         reporter,
-        int(c.base_year),
-        float(c.multiple),
-        int(c.target_year),
+        int(r.base_year),
+        float(r.multiple),
+        int(r.target_year),
         growth.rate,
-        int(c.shock_year) if c.shock_size != 0 else None,
-        c.shock_size / 100 if c.shock_size != 0 else 0.0,
+        r.shock_year if shock else None,
+        float(r.shock_size) if shock else 0.0,
         basis_name=basis_name,
     )
-    return Scenario(
-        inputs,
-        growth,
-        c.volatility / 100 if c.vol_manual else None,
-        c.method,
-        bool(c.compare),
-    )
+    return Scenario(inputs, growth, r.volatility, r.method, bool(r.compare))

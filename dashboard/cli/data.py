@@ -3,9 +3,9 @@
 ``fetch`` downloads annual totals for one pair into the local store; ``series`` prints the merged
 observations (snapshot + store) the app would use, with their sources, so every number on screen
 can be reproduced and checked from a shell. :func:`register` adds both commands to the main
-``trade-dashboard`` parser (``dashboard/cli.py``); each handler is stored as ``func`` on the
-parsed namespace and returns the exit code: 0 success, 1 failure (one-line reason on stderr, the
-store unchanged), 2 bad arguments (one-line message).
+``trade-dashboard`` parser (:mod:`dashboard.cli.main`); each handler is stored as ``func`` on the
+parsed namespace and reports failures through the shared error path (:mod:`dashboard.cli.common`):
+exit 1 for a failure (one-line reason on stderr, the store unchanged), 2 for bad arguments.
 """
 
 from __future__ import annotations
@@ -18,6 +18,14 @@ from datetime import date
 import pandas as pd
 from tqdm import tqdm
 
+from dashboard.cli.common import (
+    CommandError,
+    UsageError,
+    add_data_options,
+    first_line,
+    load_observations,
+    run,
+)
 from dashboard.ingest.comtrade.client import (
     BASE_URL_ENV,
     ComtradeClient,
@@ -25,14 +33,7 @@ from dashboard.ingest.comtrade.client import (
     FetchResult,
 )
 from dashboard.ingest.comtrade.codes import UnknownCountryError
-from dashboard.ingest.store import (
-    DATA_DIR_ENV,
-    PREFER_CHOICES,
-    LocalStore,
-    StoreLocationError,
-    WriteSummary,
-    load_merged,
-)
+from dashboard.ingest.store import LocalStore, WriteSummary
 from dashboard.model import YEAR_MIN, DataFileError, known_codes
 from dashboard.report.files import guard_frame
 
@@ -78,7 +79,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     fetch.add_argument(
         "--mirror", action="store_true", help="also fetch the partner's own report (mirror flows)"
     )
-    _add_data_dir(fetch)
+    add_data_options(fetch, prefer=False)
     fetch.add_argument(
         "--rate-limit",
         type=float,
@@ -98,24 +99,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     )
     series.add_argument("--reporter", required=True, help="ISO3 code of the reporter, e.g. CHN")
     series.add_argument("--partner", required=True, help="ISO3 code of the partner, e.g. KAZ")
-    _add_data_dir(series)
+    add_data_options(series)
     series.add_argument("--format", choices=("csv", "json"), default="csv")
-    series.add_argument(
-        "--prefer",
-        choices=PREFER_CHOICES,
-        default="auto",
-        help="which figure wins when snapshot and store have the same key (default auto: "
-        "the sourced snapshot)",
-    )
     series.set_defaults(func=cmd_series)
-
-
-def _add_data_dir(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument(
-        "--data-dir",
-        metavar="DIR",
-        help=f"local store directory (default: ${DATA_DIR_ENV} or the user data directory)",
-    )
 
 
 def parse_years(text: str, this_year: int | None = None) -> list[int]:
@@ -152,19 +138,6 @@ def _pair(args: argparse.Namespace) -> tuple[str, str]:
     return reporter, partner
 
 
-def _first_line(exc: BaseException) -> str:
-    text = str(exc).strip()
-    lines = text.splitlines()
-    if len(lines) > 1:
-        return f"{lines[0]} (and {len(lines) - 1} more problem(s))"
-    return text or type(exc).__name__
-
-
-def _fail(command: str, message: str, code: int) -> int:
-    print(f"trade-dashboard {command}: error: {message}", file=sys.stderr)
-    return code
-
-
 def _summary(result: FetchResult, written: WriteSummary, requests: int) -> str:
     how = "final data (with key)" if result.endpoint == "final" else "preview (no key)"
     gaps = "; ".join(
@@ -190,11 +163,11 @@ def cmd_fetch(args: argparse.Namespace) -> int:
             raise ValueError("--rate-limit must be a number of seconds >= 0")
         store = LocalStore(args.data_dir)
     except ValueError as exc:  # includes StoreLocationError
-        return _fail("fetch", str(exc), 2)
+        raise UsageError(str(exc)) from None
     try:
         store.read()  # a damaged store fails now, before any request is spent
     except DataFileError as exc:
-        return _fail("fetch", f"the local store is damaged: {_first_line(exc)}", 1)
+        raise CommandError(f"the local store is damaged: {first_line(exc)}") from None
 
     client = ComtradeClient(min_interval=args.rate_limit, cache_dir=store.directory)
     try:
@@ -204,7 +177,7 @@ def cmd_fetch(args: argparse.Namespace) -> int:
             client.resolver.partner_code(p)
     except UnknownCountryError as exc:
         client.close()
-        return _fail("fetch", str(exc), 2)
+        raise UsageError(str(exc)) from None
     bar = tqdm(
         total=client.planned_requests(years, args.mirror),
         desc=f"{reporter}-{partner}",
@@ -223,17 +196,15 @@ def cmd_fetch(args: argparse.Namespace) -> int:
         bar.close()  # before any message, so the reason is the last line on stderr
         client.close()
     if error is not None:
-        return _fail("fetch", f"{_first_line(error)}; the local store was not changed", 1)
+        raise CommandError(f"{first_line(error)}; the local store was not changed")
     for warning in result.warnings:
         print(f"warning: {warning}", file=sys.stderr)
     try:
         written = store.upsert(result.observations, on_wait=lambda m: print(m, file=sys.stderr))
     except (DataFileError, OSError) as exc:
-        return _fail(
-            "fetch",
-            f"could not store the data: {_first_line(exc)}; the local store was not changed",
-            1,
-        )
+        raise CommandError(
+            f"could not store the data: {first_line(exc)}; the local store was not changed"
+        ) from None
     # All HTTP attempts, the reference lists resolved before the fetch included.
     print(_summary(result, written, client.requests_made))
     return 0
@@ -249,13 +220,9 @@ def cmd_series(args: argparse.Namespace) -> int:
     """Handler of ``series``: the merged observations for one direction of a pair."""
     try:
         reporter, partner = _pair(args)
-        merged = load_merged(args.data_dir, args.prefer)
-    except StoreLocationError as exc:
-        return _fail("series", str(exc), 2)
-    except DataFileError as exc:
-        return _fail("series", _first_line(exc), 1)
     except ValueError as exc:
-        return _fail("series", str(exc), 2)
+        raise UsageError(str(exc)) from None
+    merged = load_observations(args)
     rows = merged[(merged["reporter"] == reporter) & (merged["partner"] == partner)]
     rows = rows[list(SERIES_COLUMNS)].reset_index(drop=True)
     if rows.empty:
@@ -283,8 +250,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     """Run ``fetch`` or ``series`` without the full CLI; returns the exit code."""
-    args = build_parser().parse_args(argv)
-    return args.func(args)
+    return run(build_parser().parse_args(argv))
 
 
 if __name__ == "__main__":

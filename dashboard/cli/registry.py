@@ -1,8 +1,9 @@
 """``trade-dashboard targets`` and ``trade-dashboard mirror``: the registry and mirror pages'
 numbers on the command line.
 
-Both call the same analysis functions as the pages (:func:`target_status`, :func:`mirror_table`),
-so a status or a gap on screen can be reproduced and scripted. ``register(subparsers)`` adds the
+Both call the same analysis functions as the pages (:func:`target_status`, :func:`mirror_table`)
+on the same merged observations (snapshot + local store, ``--data-dir`` and ``--prefer``), so a
+status or a gap on screen can be reproduced and scripted. ``register(subparsers)`` adds the
 two subcommands to the main parser in :mod:`dashboard.cli.main`; each handler returns an exit
 status: 0 on success, 2 with a one-line message on stderr for a pair that is unknown or has no data.
 """
@@ -19,7 +20,7 @@ import pandas as pd
 
 from dashboard.analysis.mirror import mirror_table
 from dashboard.analysis.targets import DEFAULT_ASSUMED_YEAR, target_status
-from dashboard.cli.main import UsageError
+from dashboard.cli.common import UsageError, add_data_options, load_observations
 from dashboard.model import Pair
 from dashboard.report.files import guard_frame
 
@@ -40,11 +41,11 @@ TARGET_OUTPUT_COLUMNS: tuple[str, ...] = (
 _USD_COLUMNS = ("target_value_usd", "gap_usd")
 
 
-def _load() -> tuple[pd.DataFrame, pd.DataFrame]:
-    """Observations and targets the commands work on (the shipped snapshot)."""
-    from dashboard.ingest.snapshot import load_observations, load_targets
+def _load(args: argparse.Namespace) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Observations (merged as on the pages) and the declared targets."""
+    from dashboard.ingest.snapshot import load_targets
 
-    return load_observations(), load_targets()
+    return load_observations(args), load_targets()
 
 
 def _json_value(value: Any) -> Any:
@@ -76,12 +77,12 @@ def _pair_codes(text: str) -> frozenset[str]:
 
 def targets_command(args: argparse.Namespace) -> int:
     """Every target's status on each statistics basis, optionally for one pair."""
-    observations, targets = _load()
-    if args.pair:
-        try:
-            codes = _pair_codes(args.pair)
-        except ValueError as exc:
-            raise UsageError(str(exc)) from None
+    try:
+        codes = _pair_codes(args.pair) if args.pair else None
+    except ValueError as exc:
+        raise UsageError(str(exc)) from None
+    observations, targets = _load(args)
+    if codes is not None:
         pairs = targets.apply(lambda r: frozenset((r["country_a"], r["country_b"])), axis=1)
         targets = targets[pairs == codes]
         if targets.empty:
@@ -97,7 +98,7 @@ def mirror_command(args: argparse.Namespace) -> int:
         pair = Pair.parse(f"{args.reporter}-{args.partner}")
     except ValueError as exc:
         raise UsageError(str(exc)) from None
-    observations, _ = _load()
+    observations, _ = _load(args)
     table = mirror_table(observations, pair.a, pair.b)
     table = table[table["a_total"].notna() | table["b_total"].notna()]
     if table.empty:
@@ -131,6 +132,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         help="year a target without a stated year is judged against "
         f"(default {DEFAULT_ASSUMED_YEAR}, an assumption)",
     )
+    add_data_options(t)
     t.add_argument("--format", choices=("json", "csv"), default="json")
     t.set_defaults(func=targets_command)
 
@@ -147,5 +149,6 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     m.add_argument(
         "--partner", required=True, type=str.upper, help="the other country (ISO3), e.g. KAZ"
     )
+    add_data_options(m)
     m.add_argument("--format", choices=("json", "csv"), default="json")
     m.set_defaults(func=mirror_command)

@@ -1,7 +1,8 @@
 """The shipped, read-only data snapshot in ``data/``: where it is and how to load it.
 
 The snapshot holds only sourced figures. Loading validates every row, so a hand edit that breaks
-the file fails loudly with file, line and problem instead of producing a wrong chart.
+the file fails loudly with file, line and problem instead of producing a wrong chart. An installed
+wheel carries a copy of ``data/`` inside the package, read when there is no checkout.
 """
 
 from __future__ import annotations
@@ -13,8 +14,15 @@ import pandas as pd
 
 from dashboard.ingest.validation import read_observations_csv, read_targets_csv
 
-#: ``data/`` beside the package; override with TRADE_DASHBOARD_SNAPSHOT_DIR (tests use this).
-DEFAULT_DATA_DIR = Path(__file__).resolve().parents[2] / "data"
+#: ``data/`` in a checkout, the source of truth: the repository's top level, beside the package.
+CHECKOUT_DATA_DIR = Path(__file__).resolve().parents[2] / "data"
+#: The copy an installed wheel carries inside the package (see ``dashboard/_build.py``).
+PACKAGED_DATA_DIR = Path(__file__).resolve().parents[1] / "_shipped" / "data"
+#: Where the snapshot is: the checkout's ``data/`` when there is one, else the packaged copy.
+#: Override with TRADE_DASHBOARD_SNAPSHOT_DIR (tests use this).
+DEFAULT_DATA_DIR = (
+    CHECKOUT_DATA_DIR if (CHECKOUT_DATA_DIR / "trade_series.csv").is_file() else PACKAGED_DATA_DIR
+)
 
 
 def snapshot_dir() -> Path:

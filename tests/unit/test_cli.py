@@ -205,3 +205,29 @@ def test_serve_starts_the_app_and_passes_streamlit_options(tmp_path):
         proc.terminate()
         proc.wait(timeout=20)
         log.close()
+
+
+def test_scenario_presets_come_from_the_page_resolver(capsys):
+    """One resolver: each `--preset` gives the growth the page's `resolve` gives for the same
+    controls. With no preset and no rate, and with `--preset custom` alone, the growth is the
+    recent trend (where the page's custom slider starts): 13.2484% a year, as above."""
+    from dashboard.analysis.scenario import PRESET_KEYS, Controls, resolve
+    from dashboard.analysis.series import basis_series
+    from dashboard.ingest.store import load_merged
+    from dashboard.model import Pair
+
+    series = basis_series(load_merged(), "CHN", "KAZ")
+    base = dict(basis="CHN", base_year=2024, multiple=2.0, target_year=2030, growth=0.0,
+                vol_manual=False, volatility=20.0, method="closed", compare=False,
+                shock_year=2027, shock_size=0.0)  # fmt: skip
+
+    def cli_growth(*extra: str) -> float:
+        code, out, err = run(capsys, "scenario", "--reporter", "CHN", "--partner", "KAZ", *extra)
+        assert code == 0, err
+        return json.loads(out)["growth"]
+
+    for preset in [k for k in PRESET_KEYS if k != "custom"]:
+        page = resolve(Pair("CHN", "KAZ"), "CHN", series, Controls(preset=preset, **base))
+        assert cli_growth("--preset", preset) == page.growth.rate, preset
+    assert cli_growth() == pytest.approx(0.132484, abs=1e-6)
+    assert cli_growth("--preset", "custom") == cli_growth()

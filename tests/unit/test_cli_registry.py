@@ -98,3 +98,68 @@ def test_unknown_pair_exits_2_with_one_line(capsys, argv, words):
     assert code == 2
     assert out == ""
     assert err.count("\n") == 1 and words in err
+
+
+# -- the merged data (snapshot + local store), as the pages use it -------------------------------
+
+
+def _store_kaz_totals(directory, values: dict[int, float]) -> None:
+    """Synthetic Comtrade-style KAZ->CHN totals in a local store (test data, not real figures)."""
+    from dashboard.ingest.store import LocalStore
+
+    rows = [
+        {
+            "reporter": "KAZ", "partner": "CHN", "year": y, "flow": "total", "value_usd": v,
+            "qualifier": "reported", "source": "UN Comtrade (synthetic test row)",
+            "source_url": f"https://example.org/comtrade/{y}", "published": "2026-01-15",
+            "confidence": "high", "note": "", "valuation": "", "retrieved": "2026-01-15",
+        }
+        for y, v in values.items()
+    ]  # fmt: skip
+    LocalStore(directory).upsert(pd.DataFrame(rows))
+
+
+def test_mirror_reads_the_local_store_like_the_page(tmp_path, capsys):
+    """Bug 3: the snapshot has no KAZ->CHN total for 2023; the store adds 30e9. The mirror page
+    shows it, so `mirror --data-dir` must too: gap = 41e9 (CHN, snapshot) - 30e9 = 11e9, 11/30 =
+    36.667% of Kazakhstan's figure."""
+    store = tmp_path / "store"
+    _store_kaz_totals(store, {2023: 30e9})
+    code, out, err = run(
+        ["mirror", "--reporter", "CHN", "--partner", "KAZ", "--data-dir", str(store)], capsys
+    )
+    assert code == 0, err
+    row = {r["year"]: r for r in json.loads(out)}[2023]
+    assert row["KAZ_total_usd"] == 30_000_000_000 and row["gap_usd"] == 11_000_000_000
+    assert row["gap_pct"] == pytest.approx(100 * 11 / 30)
+
+
+def test_targets_read_the_local_store_and_prefer(tmp_path, capsys):
+    """Bug 3: the store's KAZ->CHN 2024 = 36e9 differs from the snapshot's 30.1e9. With the
+    default preference the snapshot wins (progress 30.1/35 = 0.86, not met); with --prefer
+    comtrade the store wins: 36 >= 35, met in 2024."""
+    store = tmp_path / "store"
+    _store_kaz_totals(store, {2024: 36e9})
+    argv = ["targets", "--pair", "CHN-KAZ", "--data-dir", str(store)]
+
+    def kaz_35bn(extra: list[str]) -> dict:
+        code, out, err = run(argv + extra, capsys)
+        assert code == 0, err
+        rows = json.loads(out)
+        return next(r for r in rows if r["id"] == "chn-kaz-2022-35bn-2030" and r["basis"] == "KAZ")
+
+    assert kaz_35bn([])["progress"] == pytest.approx(0.86)
+    met = kaz_35bn(["--prefer", "comtrade"])
+    assert met["status"] == "met" and met["reached_year"] == 2024
+
+
+def test_registry_commands_report_a_damaged_store_in_one_line(tmp_path, capsys):
+    """A damaged store is the project's DataFileError: exit 1, file and line, no traceback."""
+    store = tmp_path / "store"
+    _store_kaz_totals(store, {2023: 30e9})
+    path = store / "observations.csv"
+    path.write_text(path.read_text().replace(",2023,", ",20x3,"))
+    for argv in (["mirror", "--reporter", "CHN", "--partner", "KAZ"], ["targets"]):
+        code, out, err = run([*argv, "--data-dir", str(store)], capsys)
+        assert code == 1 and out == ""
+        assert "observations.csv, line 2" in err and "Traceback" not in err

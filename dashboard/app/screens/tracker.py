@@ -16,6 +16,10 @@ import streamlit as st
 from dashboard.analysis.growth import HORIZON_YEAR, recent_cagr
 from dashboard.analysis.outlook import METHOD_LABELS, Outlook, assess
 from dashboard.analysis.scenario import (
+    DEFAULT_MULTIPLE,
+    DEFAULT_TARGET_YEAR,
+    METHODS,
+    MULTIPLE_RANGE,
     Controls,
     Scenario,
     default_base_year,
@@ -65,9 +69,6 @@ from dashboard.report.tables import (
     scenario_table,
 )
 from dashboard.textsafe import plain_label
-
-DEFAULT_TARGET_YEAR = 2030
-DEFAULT_MULTIPLE = 2.0
 
 
 @dataclass(frozen=True)
@@ -244,8 +245,7 @@ def _slider_widgets(view: _View) -> Controls:
     )
     multiple = c2.slider(
         "Multiple of the base year",
-        1.0,
-        10.0,
+        *MULTIPLE_RANGE,
         step=0.1,
         **unless_set("multiple", value=DEFAULT_MULTIPLE),
         key="multiple",
@@ -262,7 +262,7 @@ def _slider_widgets(view: _View) -> Controls:
         vol_manual, volatility = volatility_control(None if sigma is None else sigma * 100, u1)
         method = u2.radio(
             "Method",
-            list(METHOD_LABELS),
+            list(METHODS),
             format_func=METHOD_LABELS.__getitem__,
             key="method",
             bind="query-params",

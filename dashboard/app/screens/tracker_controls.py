@@ -18,10 +18,20 @@ import streamlit as st
 
 from dashboard.analysis.growth import HORIZON_YEAR, recent_cagr
 from dashboard.analysis.outlook import METHOD_LABELS
-from dashboard.analysis.scenario import Preset, default_base_year
+from dashboard.analysis.scenario import (
+    DEFAULT_METHOD,
+    DEFAULT_MULTIPLE,
+    DEFAULT_PRESET,
+    GROWTH_RANGE,
+    MULTIPLE_RANGE,
+    PRESET_KEYS,
+    SHOCK_RANGE,
+    VOLATILITY_RANGE,
+    Preset,
+    default_base_year,
+)
 from dashboard.app.urlstate import ParamSpec, boolean, choice, integer, number
 
-PRESET_ORDER = ("recent", "long_run", "required", "custom")
 PRESET_LABELS = {
     "recent": "Recent trend",
     "long_run": "Long-run trend",
@@ -33,9 +43,6 @@ CHOICES_FRAGMENT = "tracker_choices"
 OUTPUT_FRAGMENT = "tracker_output"
 #: The two charts under the KPIs, shown one at a time (the ``view`` control): key -> label.
 CHART_VIEWS = {"trade": "Trade and target", "chance": "Chance of reaching it, by year"}
-GROWTH_RANGE = (-10.0, 30.0)  # percent a year
-VOLATILITY_RANGE = (0.0, 60.0)  # percent, std dev of annual log growth
-SHOCK_RANGE = (-60.0, 30.0)  # percent, one-year level shift
 
 
 def _clamp_round(value: float, lo: float, hi: float, step: float) -> float:
@@ -90,7 +97,7 @@ def preset_control(container) -> str:
     """The growth scenario selector (see :func:`growth_slider`)."""
     return container.selectbox(
         "Growth scenario",
-        PRESET_ORDER,
+        PRESET_KEYS,
         format_func=PRESET_LABELS.__getitem__,
         **choice_args("preset"),
         help="Recent and long-run trends are measured on the chosen statistics; 'required' "
@@ -209,15 +216,15 @@ def url_specs(
     return {
         "basis": choice(basis_labels[0], basis_labels),
         "base_year": choice(default_base_year(years), years),
-        "multiple": number(2.0, 1.0, 10.0, 0.1),
+        "multiple": number(DEFAULT_MULTIPLE, *MULTIPLE_RANGE, 0.1),
         "target_year": integer(target_default, first_target_year, HORIZON_YEAR),
-        "preset": choice(PRESET_LABELS["recent"], list(PRESET_LABELS.values())),
+        "preset": choice(PRESET_LABELS[DEFAULT_PRESET], [PRESET_LABELS[k] for k in PRESET_KEYS]),
         "growth": number(_clamp_round(growth_default, *GROWTH_RANGE, 0.1), *GROWTH_RANGE, 0.1),
         "vol_manual": boolean(False),
         "volatility": number(
             _clamp_round(volatility_default, *VOLATILITY_RANGE, 0.5), *VOLATILITY_RANGE, 0.5
         ),
-        "method": choice(METHOD_LABELS["closed"], list(METHOD_LABELS.values())),
+        "method": choice(METHOD_LABELS[DEFAULT_METHOD], list(METHOD_LABELS.values())),
         "compare": boolean(False),
         "shock_year": integer(first_target_year + 1, first_target_year, HORIZON_YEAR),
         "shock_size": number(0.0, *SHOCK_RANGE, 1.0),
