@@ -17,8 +17,8 @@ def test_warm_up_fills_the_cache_the_first_visit_reads(tmp_path, monkeypatch):
     monkeypatch.setenv("TRADE_DASHBOARD_DATA_DIR", str(tmp_path))
     st.cache_data.clear()
     calls = []
-    real = data.load_merged
-    monkeypatch.setattr(data, "load_merged", lambda *a: calls.append(1) or real(*a))
+    real = data.load_observations
+    monkeypatch.setattr(data, "load_observations", lambda *a: calls.append(1) or real(*a))
     warm_up()
     assert calls == [1]
     started = time.perf_counter()

@@ -120,18 +120,18 @@ def _store_kaz_totals(directory, values: dict[int, float]) -> None:
 
 
 def test_mirror_reads_the_local_store_like_the_page(tmp_path, capsys):
-    """Bug 3: the snapshot has no KAZ->CHN total for 2023; the store adds 30e9. The mirror page
-    shows it, so `mirror --data-dir` must too: gap = 41e9 (CHN, snapshot) - 30e9 = 11e9, 11/30 =
-    36.667% of Kazakhstan's figure."""
+    """Bug 3: the snapshot has no KAZ->CHN total for 2025; the store adds 30e9. The mirror page
+    shows it, so `mirror --data-dir` must too: gap = 48.7e9 (CHN, snapshot) - 30e9 = 18.7e9,
+    18.7/30 = 62.333% of Kazakhstan's figure."""
     store = tmp_path / "store"
-    _store_kaz_totals(store, {2023: 30e9})
+    _store_kaz_totals(store, {2025: 30e9})
     code, out, err = run(
         ["mirror", "--reporter", "CHN", "--partner", "KAZ", "--data-dir", str(store)], capsys
     )
     assert code == 0, err
-    row = {r["year"]: r for r in json.loads(out)}[2023]
-    assert row["KAZ_total_usd"] == 30_000_000_000 and row["gap_usd"] == 11_000_000_000
-    assert row["gap_pct"] == pytest.approx(100 * 11 / 30)
+    row = {r["year"]: r for r in json.loads(out)}[2025]
+    assert row["KAZ_total_usd"] == 30_000_000_000 and row["gap_usd"] == 18_700_000_000
+    assert row["gap_pct"] == pytest.approx(100 * 18.7 / 30)
 
 
 def test_targets_read_the_local_store_and_prefer(tmp_path, capsys):
