@@ -1,7 +1,8 @@
 """Realistic UN Comtrade answers for tests: fixture-shaped records and a data-endpoint handler.
 
 Shared by the client, CLI and page tests, which all serve these from a real local HTTP server
-(pytest-httpserver). All values are synthetic test data.
+(pytest-httpserver), and :class:`SlowServer`, a raw-socket server that answers 1 byte at a time
+(or not at all) for the deadline and cancel tests. All values are synthetic test data.
 """
 
 from __future__ import annotations

@@ -14,6 +14,11 @@ limiter and the request counter. The loop below keeps urllib3's semantics where 
 urllib3 itself) and adds a hard cap: no single wait above ``max_sleep`` (60 s), at most
 ``max_tries`` (5) attempts. A server asking for a longer wait fails fast with that reason.
 
+Every request has a wall-clock deadline (``request_deadline``, body included: the body is
+streamed and a watchdog shuts the socket, see ``deadline.py``), a fetch may have one in all, and
+``should_cancel`` stops a fetch between requests, between chunks, during waits and mid-read. An
+answer is used only if every record is exactly what was asked for (``_check_records``).
+
 Nothing is written anywhere from here except the reference-list cache: the caller stores a
 :class:`FetchResult` only after a complete, validated fetch.
 """
