@@ -28,6 +28,7 @@ from dashboard.cli.common import (
 )
 from dashboard.ingest.comtrade.client import (
     BASE_URL_ENV,
+    DEFAULT_REQUEST_DEADLINE,
     ComtradeClient,
     ComtradeError,
     FetchResult,
@@ -36,6 +37,9 @@ from dashboard.ingest.comtrade.codes import UnknownCountryError
 from dashboard.ingest.store import LocalStore, WriteSummary
 from dashboard.model import YEAR_MIN, DataFileError, known_codes
 from dashboard.report.files import guard_frame
+
+#: Seconds a whole ``fetch`` may take: 26 years and the mirror are 52 preview calls at 1/s.
+DEFAULT_FETCH_DEADLINE = 900.0
 
 #: Column order for ``series`` output: identity, value, then provenance.
 SERIES_COLUMNS: tuple[str, ...] = (
@@ -86,6 +90,15 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         default=1.0,
         metavar="SECONDS",
         help="minimum seconds between requests (default 1; Comtrade answers 429 when too fast)",
+    )
+    fetch.add_argument(
+        "--deadline",
+        type=float,
+        default=DEFAULT_FETCH_DEADLINE,
+        metavar="SECONDS",
+        help=f"give up after this many seconds in all, waits and retries included (default "
+        f"{DEFAULT_FETCH_DEADLINE:g}); each request also stops after "
+        f"{DEFAULT_REQUEST_DEADLINE:g} s",
     )
     fetch.set_defaults(func=cmd_fetch)
 
@@ -161,6 +174,8 @@ def cmd_fetch(args: argparse.Namespace) -> int:
         years = parse_years(args.years)
         if not (args.rate_limit >= 0 and math.isfinite(args.rate_limit)):
             raise ValueError("--rate-limit must be a number of seconds >= 0")
+        if not (args.deadline > 0 and math.isfinite(args.deadline)):
+            raise ValueError("--deadline must be a number of seconds > 0")
         store = LocalStore(args.data_dir)
     except ValueError as exc:  # includes StoreLocationError
         raise UsageError(str(exc)) from None
@@ -186,7 +201,12 @@ def cmd_fetch(args: argparse.Namespace) -> int:
     )
     try:
         result = client.fetch(
-            reporter, partner, years, mirror=args.mirror, progress=lambda: bar.update(1)
+            reporter,
+            partner,
+            years,
+            mirror=args.mirror,
+            progress=lambda: bar.update(1),
+            deadline=args.deadline,
         )
     except ComtradeError as exc:
         error: ComtradeError | None = exc

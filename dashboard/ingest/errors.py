@@ -14,3 +14,11 @@ class SourceError(RuntimeError):
     Defined here (not in a client module) so helpers such as the reference-list resolver can
     catch a failed fetch without importing the client that raised it.
     """
+
+
+class SourceInterrupted(SourceError):
+    """A fetch was cancelled or ran out of its overall time: stop, and fall back to nothing.
+
+    Unlike other failures (after which, e.g., a reference list falls back to a cached copy),
+    this one must reach the caller who asked to stop or set the deadline.
+    """

@@ -207,3 +207,31 @@ def test_failed_refresh_says_so_and_changes_nothing(comtrade, status, body, cont
     assert any(expected in e.value for e in at.error), [e.value for e in at.error]
     assert not (store_dir / STORE_FILE).exists()
     assert set(at.dataframe[0].value["origin"]) == {"snapshot"}
+
+
+def test_refresh_past_its_deadline_says_so_and_changes_nothing(comtrade, monkeypatch):
+    """Issue #13, finding 6: a server sending 1 byte/s kept the page's refresh running for
+    minutes. With the page's deadline set to 1 s the refresh ends after about 1 s with an
+    error naming the deadline; the store is not created and the table still shows the
+    shipped figures only."""
+    import time
+
+    from dashboard.app.screens import data_sources
+    from tests.support.comtrade_fakes import SlowServer
+
+    _, store_dir = comtrade
+    monkeypatch.setattr(data_sources, "REFRESH_DEADLINE", 1.0)
+    lists = {REPORTERS_PATH: load("reporters.json"), PARTNERS_PATH: load("partnerAreas.json")}
+    body = json.dumps(load("preview_chn_kaz_2023.json")).encode()
+    with SlowServer(body, interval=1.0, fast=lists) as slow:
+        monkeypatch.setenv(BASE_URL_ENV, slow.url)
+        at = open_page("data")
+        start = time.monotonic()
+        _refresh(at)
+        elapsed = time.monotonic() - start
+    assert not at.exception
+    assert any("stopped at its 1 s deadline after 0 of 4 data calls" in e.value
+               for e in at.error), [e.value for e in at.error]  # fmt: skip
+    assert elapsed < 1 + 5  # the page's own runs on a busy machine, not minutes
+    assert not (store_dir / STORE_FILE).exists()
+    assert set(at.dataframe[0].value["origin"]) == {"snapshot"}

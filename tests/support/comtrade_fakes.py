@@ -1,7 +1,8 @@
 """Realistic UN Comtrade answers for tests: fixture-shaped records and a data-endpoint handler.
 
 Shared by the client, CLI and page tests, which all serve these from a real local HTTP server
-(pytest-httpserver). All values are synthetic test data.
+(pytest-httpserver), and :class:`SlowServer`, a raw-socket server that answers 1 byte at a time
+(or not at all) for the deadline and cancel tests. All values are synthetic test data.
 """
 
 from __future__ import annotations
@@ -79,3 +80,99 @@ def preview_query(year: int, reporter: int = CHN[1], partner: int = KAZ[1]) -> d
         "motCode": "0",
         "includeDesc": "true",
     }
+
+
+class SlowServer:
+    """A real TCP server that answers HTTP as slowly as a hostile or broken upstream does.
+
+    Paths in ``fast`` (path -> JSON-able payload) are answered at once; every other request gets
+    ``body`` in the chosen ``mode``:
+
+    - ``"body"``: status and headers at once, then the body one byte every ``interval`` seconds;
+    - ``"headers"``: even the status line and headers one byte every ``interval`` seconds;
+    - ``"silent"``: nothing at all, the connection held open.
+
+    A read timeout restarts on every byte, so only a wall-clock deadline stops such a server.
+    ``data_requests`` counts the slow requests. Runs in daemon threads; ``stop()`` ends them.
+    """
+
+    def __init__(self, body: bytes, mode: str = "body", interval: float = 1.0, fast=None):
+        import socket
+        import threading
+
+        self.body, self.mode, self.interval = body, mode, interval
+        self.fast = {path: json.dumps(payload).encode() for path, payload in (fast or {}).items()}
+        self.data_requests = 0
+        self._stop = threading.Event()
+        self._sock = socket.create_server(("127.0.0.1", 0))
+        self._sock.settimeout(0.1)
+        self.url = f"http://127.0.0.1:{self._sock.getsockname()[1]}"
+        self._threads = [threading.Thread(target=self._accept, daemon=True)]
+        self._threads[0].start()
+
+    def __enter__(self) -> SlowServer:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
+
+    def stop(self) -> None:
+        self._stop.set()
+        for t in self._threads:
+            t.join(timeout=5)
+        self._sock.close()
+
+    def _accept(self) -> None:
+        import threading
+
+        while not self._stop.is_set():
+            try:
+                conn, _ = self._sock.accept()
+            except TimeoutError:
+                continue
+            t = threading.Thread(target=self._serve, args=(conn,), daemon=True)
+            self._threads.append(t)
+            t.start()
+
+    def _serve(self, conn) -> None:
+        with conn:
+            conn.settimeout(0.1)
+            request = b""
+            while b"\r\n\r\n" not in request and not self._stop.is_set():
+                try:
+                    chunk = conn.recv(4096)
+                except TimeoutError:
+                    continue
+                except OSError:
+                    return
+                if not chunk:
+                    return
+                request += chunk
+            if self._stop.is_set():
+                return
+            path = request.split(b" ", 2)[1].decode().split("?", 1)[0]
+            if path in self.fast:
+                conn.sendall(self._head(len(self.fast[path])) + self.fast[path])
+                return
+            self.data_requests += 1
+            head = self._head(len(self.body))
+            if self.mode == "silent":
+                self._stop.wait()
+                return
+            dribble = head + self.body if self.mode == "headers" else self.body
+            try:
+                if self.mode == "body":
+                    conn.sendall(head)
+                for i in range(len(dribble)):
+                    if self._stop.wait(self.interval):
+                        return
+                    conn.sendall(dribble[i : i + 1])
+            except OSError:
+                return  # the client hung up: what a deadline should make it do
+
+    @staticmethod
+    def _head(length: int) -> bytes:
+        return (
+            "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\n"
+            f"Content-Length: {length}\r\nConnection: close\r\n\r\n"
+        ).encode()

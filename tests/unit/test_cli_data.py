@@ -24,7 +24,7 @@ from dashboard.ingest.comtrade.client import API_KEY_ENV, BASE_URL_ENV, FINAL_PA
 from dashboard.ingest.comtrade.codes import CACHE_SUBDIR, PARTNERS_PATH, REPORTERS_PATH
 from dashboard.ingest.snapshot import DEFAULT_DATA_DIR
 from dashboard.ingest.store import DATA_DIR_ENV, LocalStore
-from tests.support.comtrade_fakes import FIXTURES, load, pair_data_handler
+from tests.support.comtrade_fakes import FIXTURES, SlowServer, load, pair_data_handler
 
 HTML_PAGE = "<html><head><title>Maintenance</title></head><body>Back soon</body></html>"
 
@@ -161,6 +161,13 @@ def test_fetch_mirror_and_refetch_replaces_rows(server, tmp_path, capsys):
     assert (store_dir / "observations.prev.csv").read_bytes() == first
 
 
+def _doubled(payload: dict) -> dict:
+    """The answer with its first record repeated (same reporter, partner, flow and year)."""
+    payload["data"].insert(1, dict(payload["data"][0]))
+    payload["count"] = len(payload["data"])
+    return payload
+
+
 @pytest.mark.parametrize(
     ("respond", "keyed", "reason"),
     [
@@ -185,8 +192,14 @@ def test_fetch_mirror_and_refetch_replaces_rows(server, tmp_path, capsys):
             "lacks primaryValue",
         ),
         (lambda s: s.respond_with_data("Request URL Too Long", status=400), False, "HTTP 400"),
+        (
+            # Issue #13, finding 3: the same export record twice crashed fetch with a traceback.
+            lambda s: s.respond_with_json(_doubled(load("preview_chn_kaz_2023.json"))),
+            False,
+            "records 1 and 2 of 3 from ",
+        ),
     ],
-    ids=["401", "html-200", "truncated", "no-primaryValue", "400"],
+    ids=["401", "html-200", "truncated", "no-primaryValue", "400", "duplicate record"],
 )
 def test_fetch_failure_exits_1_with_one_line_and_an_untouched_store(
     server, tmp_path, capsys, monkeypatch, respond, keyed, reason
@@ -378,3 +391,32 @@ def test_parse_years():
     for bad in ("", "2000-", "2000-2001-2002", "99", "2027", "abcd"):
         with pytest.raises(ValueError):
             cli_data.parse_years(bad, this_year=2026)
+
+
+def test_fetch_deadline_stops_a_slow_server_and_says_so(tmp_path, capsys, monkeypatch):
+    """A server sending 1 byte/s: with --deadline 1 the command exits 1 after about 1 s (not
+    after the ~2,000 s the answer would take) with one line naming the deadline."""
+    import time
+
+    lists = {REPORTERS_PATH: load("reporters.json"), PARTNERS_PATH: load("partnerAreas.json")}
+    body = json.dumps(load("preview_chn_kaz_2023.json")).encode()
+    with SlowServer(body, interval=1.0, fast=lists) as slow:
+        monkeypatch.setenv(BASE_URL_ENV, slow.url)
+        start = time.monotonic()
+        code, out, err = run(fetch_args(tmp_path / "store", "--deadline", "1", years="2023"),
+                             capsys)  # fmt: skip
+        elapsed = time.monotonic() - start
+    assert code == 1 and out == ""
+    last = err.strip().splitlines()[-1]
+    assert "stopped at its 1 s deadline after 0 of 1 data calls" in last
+    assert last.endswith("; the local store was not changed")
+    assert elapsed < 1 + 1.5  # slack for a loaded machine
+    assert stored(tmp_path / "store") == {}
+
+
+@pytest.mark.parametrize("value", ["0", "-5", "nan", "inf"])
+def test_fetch_bad_deadline_exits_2_before_any_request(server, tmp_path, capsys, value):
+    code, out, err = run(fetch_args(tmp_path / "store", "--deadline", value), capsys)
+    assert code == 2 and out == ""
+    assert err.strip() == "trade-dashboard fetch: error: --deadline must be a number of seconds > 0"
+    assert server.log == []

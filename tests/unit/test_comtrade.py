@@ -12,6 +12,7 @@ import json
 import os
 import random
 import socket
+import threading
 import time
 from datetime import date
 
@@ -27,7 +28,9 @@ from dashboard.ingest.comtrade.client import (
     KEY_HEADER,
     PREVIEW_PATH,
     ComtradeAuthError,
+    ComtradeCancelled,
     ComtradeClient,
+    ComtradeDeadlineError,
     ComtradeError,
     add_totals,
     records_to_observations,
@@ -42,7 +45,15 @@ from dashboard.ingest.comtrade.codes import (
     parse_reference_list,
 )
 from dashboard.ingest.store import LocalStore
-from tests.support.comtrade_fakes import CHN, FIXTURES, KAZ, load, preview_query, records_for
+from tests.support.comtrade_fakes import (
+    CHN,
+    FIXTURES,
+    KAZ,
+    SlowServer,
+    load,
+    preview_query,
+    records_for,
+)
 
 RETRIEVED = date(2026, 1, 15)
 SECRET = "test-key-0123456789abcdef"
@@ -551,7 +562,7 @@ def _truncated_json(server):
 
 def _missing_primary_value(server):
     server.expect_request(PREVIEW_PATH).respond_with_json(load("preview_missing_primaryvalue.json"))
-    return ComtradeError, r"record 2 of 2 from .* lacks primaryValue"
+    return ComtradeError, r"record 2 of 2 \(CHN->KAZ M 2023\) from .*: lacks primaryValue"
 
 
 @pytest.mark.parametrize(
@@ -589,12 +600,12 @@ def test_partial_failure_stores_nothing(server, fake, store):
 @pytest.mark.parametrize(
     ("change", "message"),
     [
-        ({"cmdCode": "27"}, r"cmdCode '27', not the total 'TOTAL'"),
+        ({"cmdCode": "27"}, r"cmdCode '27', not 'TOTAL'"),
         ({"customsCode": "C01"}, r"customsCode 'C01'"),
-        ({"flowCode": "RX"}, r"flowCode 'RX'"),
+        ({"flowCode": "RX"}, r"flowCode 'RX' is neither X nor M"),
         ({"refYear": 2019}, r"is for 2019; asked for \[2023\]"),
         ({"partnerCode": 0}, r"partner 0; asked for 156 / 398"),
-        ({"primaryValue": "n/a"}, r"non-numeric value"),
+        ({"primaryValue": "n/a"}, r"primaryValue 'n/a' is not a number"),
     ],
 )
 def test_records_that_are_not_the_requested_totals_are_rejected(server, fake, change, message):
@@ -632,14 +643,14 @@ def test_error_field_and_other_4xx_are_not_retried(server, fake):
     assert len(data_requests(server)) == 2 and fake.sleeps == []
 
 
-def test_record_iso_not_in_schema_fails_validation(server, fake):
-    """Validation runs on every mapped frame: 'S19' is not an ISO3 code the schema accepts."""
+def test_record_iso_not_in_schema_is_refused_before_mapping(server, fake):
+    """'S19' (not an ISO3 code the schema accepts) is refused as not the partner asked for."""
     serve_reference(server)
     payload = load("preview_chn_kaz_2023.json")
     for rec in payload["data"]:
         rec["partnerISO"] = "S19"
     server.expect_request(PREVIEW_PATH).respond_with_json(payload)
-    with pytest.raises(ComtradeError, match=r"failed validation: .*unknown ISO3 country code"):
+    with pytest.raises(ComtradeError, match=r"partnerISO 'S19' is not the partner asked for"):
         make_client(server, fake).fetch("CHN", "KAZ", [2023])
 
 
@@ -786,3 +797,227 @@ def test_totals_need_both_flows_and_valuation_falls_back_to_convention():
     totals = both.query("flow == 'total'")
     assert list(totals["year"]) == [2023] and totals["value_usd"].item() == 5.5e9
     assert add_totals(both.iloc[0:0]).empty
+
+
+# -- hostile answers: records that do not match the query are refused whole (issue #13, 3) ------
+
+
+def _one_record(change: dict):
+    def answer() -> str:
+        payload = load("preview_chn_kaz_2023.json")
+        payload["data"][0].update(change)
+        return json.dumps(payload)
+
+    return answer
+
+
+def _raw_value(text: str):
+    """A record whose primaryValue is written verbatim (NaN, Infinity: not valid JSON, but
+    Python's json module accepts them)."""
+
+    def answer() -> str:
+        payload = load("preview_chn_kaz_2023.json")
+        payload["data"][0]["primaryValue"] = "@@VALUE@@"
+        return json.dumps(payload).replace('"@@VALUE@@"', text)
+
+    return answer
+
+
+def _duplicated_export() -> str:
+    payload = load("preview_chn_kaz_2023.json")
+    export, imp = payload["data"]
+    payload["data"] = [export, {**export, "primaryValue": 9.9e9, "fobvalue": 9.9e9}, imp]
+    payload["count"] = 3
+    return json.dumps(payload)
+
+
+@pytest.mark.parametrize(
+    ("answer", "message"),
+    [
+        (_one_record({"reporterISO": "KAZ", "partnerISO": "CHN"}),
+         r"record 1 of 2 \(KAZ->CHN X 2023\) from .*: reporterISO 'KAZ' is not the reporter "
+         r"asked for \(CHN\)"),
+        (_one_record({"partnerISO": "USA"}), r"record 1 of 2 .*partnerISO 'USA' is not the "
+         r"partner asked for \(KAZ\)"),
+        (_one_record({"primaryValue": True}), r"record 1 of 2 .*primaryValue True is not a number"),
+        (_one_record({"primaryValue": "1_000_000"}),
+         r"record 1 of 2 .*primaryValue '1_000_000' is not a number"),
+        (_one_record({"primaryValue": "1250000000"}), r"primaryValue '1250000000' is not a number"),
+        (_raw_value("NaN"), r"record 1 of 2 .*primaryValue nan is not a finite number"),
+        (_raw_value("Infinity"), r"primaryValue inf is not a finite number"),
+        (_one_record({"primaryValue": -1.0}), r"record 1 of 2 .*primaryValue -1.0 is negative"),
+        (_one_record({"reporterCode": "156"}), r"reporterCode '156' is not an integer"),
+        (_one_record({"refYear": True}), r"refYear True is not an integer"),
+        (_one_record({"period": "2022"}), r"period '2022' is not 2023"),
+        (_one_record({"freqCode": "M"}), r"freqCode 'M', not 'A'"),
+        (_one_record({"classificationSearchCode": "SITC"}),
+         r"classificationSearchCode 'SITC', not 'HS'"),
+        (_duplicated_export,
+         r"records 1 and 2 of 3 from .* are both CHN->KAZ X 2023: a duplicate"),
+    ],
+    ids=["ISO swapped", "ISO of another partner", "bool value", "string value '1_000_000'",
+         "numeric string value", "NaN", "Infinity", "negative value", "string code",
+         "bool year", "period differs", "monthly record", "other classification", "duplicate"],
+)  # fmt: skip
+def test_a_hostile_record_refuses_the_whole_answer_and_stores_nothing(
+    server, fake, store, answer, message
+):
+    """One bad record in an otherwise good answer: the fetch raises a ComtradeError naming the
+    record and why, and the store stays byte for byte as it was (no other record is kept)."""
+    serve_reference(server)
+    server.expect_request(PREVIEW_PATH).respond_with_data(answer(), content_type="application/json")
+    before = fingerprint(store)
+    with pytest.raises(ComtradeError, match=message):
+        fetch_into(store, make_client(server, fake))
+    assert fingerprint(store) == before
+
+
+def test_the_partners_answer_cannot_overwrite_the_reporters_figures(server, fake, store):
+    """Issue #13, finding 3: the mirror call for KAZ (398) -> CHN (156) answers records whose
+    codes are right but whose ISO fields say CHN -> KAZ. Stored under their ISO fields they
+    replaced China's own figures; now the whole fetch is refused and the store is unchanged."""
+    serve_reference(server)
+
+    def handle(request: Request) -> Response:
+        if request.args["reporterCode"] == "398":
+            recs = records_for(2023, 7e9, 8e9, reporter=KAZ, partner=CHN)
+            for r in recs:
+                r.update(reporterISO="CHN", partnerISO="KAZ")
+        else:
+            recs = records_for(2023, 1e9, 2e9)
+        return Response(json.dumps(body(recs)), content_type="application/json")
+
+    server.expect_request(PREVIEW_PATH).respond_with_handler(handle)
+    before = fingerprint(store)
+    with pytest.raises(ComtradeError, match=r"reporterISO 'CHN' is not the reporter asked for "
+                       r"\(KAZ\)"):  # fmt: skip
+        fetch_into(store, make_client(server, fake), mirror=True)
+    assert fingerprint(store) == before
+
+
+# -- deadlines and cancel (issue #13, finding 6), against a real slow TCP server -----------------
+
+SLOW_BODY = json.dumps(load("preview_chn_kaz_2023.json")).encode()
+FAST_LISTS = {REPORTERS_PATH: load("reporters.json"), PARTNERS_PATH: load("partnerAreas.json")}
+#: Slack for thread start-up and a loaded 2-core machine; the point is "seconds, not minutes".
+MARGIN = 1.5
+
+
+def slow_client(url: str, fake: FakeTime, **kw) -> ComtradeClient:
+    """Real clock (the deadline is wall-clock time), but backoff waits cost nothing."""
+    opts = {
+        "base_url": url,
+        "api_key": "",
+        "min_interval": 0.0,
+        "backoff_jitter": 0.0,
+        "sleep": fake.sleep,
+        "timeout": (2.0, 30.0),
+        "today": lambda: RETRIEVED,
+    }
+    opts.update(kw)
+    return ComtradeClient(**opts)
+
+
+@pytest.mark.parametrize("mode", ["body", "headers"])
+def test_one_byte_a_second_is_cut_off_at_the_request_deadline(fake, store, mode):
+    """1 byte/s never trips the 30 s read timeout (it restarts on every byte). With a 1.5 s
+    request deadline and 2 tries the fetch fails after about 2 x 1.5 = 3 s, not after the
+    ~1,900 s the body would take; the server saw exactly 2 data calls."""
+    with SlowServer(SLOW_BODY, mode=mode, interval=1.0, fast=FAST_LISTS) as slow:
+        client = slow_client(slow.url, fake, request_deadline=1.5, max_tries=2)
+        before = fingerprint(store)
+        start = time.monotonic()
+        with pytest.raises(ComtradeDeadlineError, match=r"after 2 tries: no complete answer "
+                           r"within the 1.5 s request deadline"):  # fmt: skip
+            fetch_into(store, client)
+        elapsed = time.monotonic() - start
+    assert elapsed < 2 * 1.5 + MARGIN
+    assert slow.data_requests == 2
+    assert fingerprint(store) == before
+
+
+def test_the_fetch_deadline_bounds_all_calls_together(own_server, fake, store):
+    """Each data call takes 0.4 s; 5 years = 5 calls = 2 s. A 1 s fetch deadline stops the
+    fetch after about 1 s, with 2 calls done and the third cut off mid-answer."""
+    serve_reference(own_server)
+
+    def handle(request: Request) -> Response:
+        time.sleep(0.4)
+        return data_handler({y: (1e9, 2e9) for y in range(2021, 2026)})(request)
+
+    own_server.expect_request(PREVIEW_PATH).respond_with_handler(handle)
+    client = slow_client(base(own_server), fake)
+    before = fingerprint(store)
+    start = time.monotonic()
+    with pytest.raises(ComtradeDeadlineError, match=r"stopped at its 1 s deadline after "
+                       r"[0-9] of 5 data calls"):  # fmt: skip
+        fetch_into(store, client, years=range(2021, 2026), deadline=1.0)
+    assert time.monotonic() - start < 1.0 + MARGIN
+    assert fingerprint(store) == before
+
+
+def test_a_backoff_wait_past_the_fetch_deadline_fails_at_once(server, fake, store):
+    """Permanent 500 with backoff 1, 2, 4 s and a 5 s fetch deadline (fake clock): after
+    waiting 1 + 2 = 3 s, the next wait of 4 s would end at 7 s > 5 s, so the fetch fails
+    without sleeping it."""
+    serve_reference(server)
+    server.expect_request(PREVIEW_PATH).respond_with_data("boom", status=500)
+    before = fingerprint(store)
+    with pytest.raises(ComtradeDeadlineError, match=r"5 s deadline"):
+        fetch_into(store, make_client(server, fake), deadline=5.0)
+    assert fake.sleeps == [1.0, 2.0]
+    assert len(data_requests(server)) == 3
+    assert fingerprint(store) == before
+
+
+def test_cancel_between_calls_stops_before_the_next_request(server, fake, store):
+    """Cancel is requested once the first of 3 data calls is done: the server sees 1 call."""
+    serve_reference(server)
+    server.expect_request(PREVIEW_PATH).respond_with_handler(
+        data_handler({y: (1e9, 2e9) for y in range(2021, 2024)})
+    )
+    cancel = threading.Event()
+    before = fingerprint(store)
+    with pytest.raises(ComtradeCancelled, match=r"cancelled after 1 of 3 data calls"):
+        fetch_into(store, make_client(server, fake), years=range(2021, 2024),
+                   progress=cancel.set, should_cancel=cancel.is_set)  # fmt: skip
+    assert len(data_requests(server)) == 1
+    assert fingerprint(store) == before
+
+
+@pytest.mark.parametrize("mode", ["silent", "body"])
+def test_cancel_interrupts_a_request_in_flight(fake, store, mode):
+    """A server that sends nothing (or 1 byte/s) and a 30 s read timeout: a cancel requested
+    after 0.3 s ends the fetch within about 0.3 s, not 30 s."""
+    with SlowServer(SLOW_BODY, mode=mode, interval=1.0, fast=FAST_LISTS) as slow:
+        client = slow_client(slow.url, fake)
+        cancel = threading.Event()
+        timer = threading.Timer(0.3, cancel.set)
+        before = fingerprint(store)
+        start = time.monotonic()
+        timer.start()
+        with pytest.raises(ComtradeCancelled, match=r"cancelled after 0 of 1 data calls"):
+            fetch_into(store, client, should_cancel=cancel.is_set)
+        elapsed = time.monotonic() - start
+    assert elapsed < 0.3 + MARGIN
+    assert slow.data_requests == 1
+    assert fingerprint(store) == before
+
+
+def test_cancel_during_a_long_wait_is_noticed_promptly(server, fake, store):
+    """A 429 asks for 50 s; cancel arrives during the wait, which is cut into short slices:
+    the client stops after the first slice (at most 0.25 s) instead of sleeping 50 s."""
+    serve_reference(server)
+    server.expect_request(PREVIEW_PATH).respond_with_data(
+        "Rate limit is exceeded.", status=429, headers={"Retry-After": "50"}
+    )
+    cancel = threading.Event()
+
+    def sleep(seconds: float) -> None:
+        fake.sleep(seconds)
+        cancel.set()
+
+    with pytest.raises(ComtradeCancelled):
+        fetch_into(store, make_client(server, fake, sleep=sleep), should_cancel=cancel.is_set)
+    assert fake.sleeps == [0.25]
+    assert len(data_requests(server)) == 1

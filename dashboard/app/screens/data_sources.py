@@ -1,6 +1,8 @@
 """Data and sources: every observation with its link, live refresh, your own series, downloads."""
 
 import os
+import threading
+from dataclasses import dataclass, field
 from datetime import date
 
 import streamlit as st
@@ -12,12 +14,17 @@ from dashboard.app.links import check_url
 from dashboard.app.operator import operator_gate
 from dashboard.app.plain import plain, show_plain
 from dashboard.app.urlstate import choice
-from dashboard.ingest.comtrade.client import ComtradeAuthError, ComtradeClient
+from dashboard.ingest.comtrade.client import (
+    ComtradeAuthError,
+    ComtradeClient,
+    ComtradeDeadlineError,
+    FetchResult,
+)
 from dashboard.ingest.comtrade.codes import UnknownCountryError
 from dashboard.ingest.errors import SourceError
 from dashboard.ingest.store import StoreBusyError, StoreDamagedError
 from dashboard.ingest.upload import ValidationReport, parse_upload, template_csv, to_store_rows
-from dashboard.model import DataFileError, basis_label
+from dashboard.model import DataFileError, Pair, basis_label
 from dashboard.report.files import dataset_csv, dataset_xlsx, export_filename
 from dashboard.report.sentences import coverage_summary, to_markdown, uploaded_summary
 
@@ -33,6 +40,76 @@ STORE_NOT_WRITABLE = (
 )
 FIRST_FETCH_YEAR = 2000
 LAST_FETCH_YEAR = date.today().year - 1  # the latest year that can be complete
+#: Seconds a refresh from this page may take in all (26 years and the mirror: ~55 s keyless).
+REFRESH_DEADLINE = 180.0
+#: How often the page redraws the progress bar while a fetch runs; each redraw is also where a
+#: click on Cancel (any click: it reruns the page) stops this run.
+REFRESH_POLL = 0.2
+_JOB_KEY = "_refresh_job"
+
+
+@dataclass
+class _FetchJob:
+    """One refresh: its fetch runs in a worker thread so the page stays responsive to Cancel.
+
+    Kept in the session while it runs. A click stops the page's run with StopException and
+    starts the next run at once, in another thread; Streamlit ignores session-state writes from
+    the stopped run, so the two runs share this object instead: the next run cancels the fetch,
+    waits for ``finished`` and reads ``report`` (set only once the store was written).
+    """
+
+    cancel: threading.Event = field(default_factory=threading.Event)
+    finished: threading.Event = field(default_factory=threading.Event)
+    done: int = 0
+    result: FetchResult | None = None
+    error: Exception | None = None
+    report: tuple[str, list[str]] | None = None
+
+
+def _start_fetch(client: ComtradeClient, pair: Pair, years: list[int], job: _FetchJob):
+    """Run ``client.fetch`` for both directions in a thread; it only fetches, never stores."""
+
+    def step() -> None:
+        job.done += 1
+
+    def run() -> None:
+        try:
+            job.result = client.fetch(
+                pair.a,
+                pair.b,
+                years,
+                mirror=True,
+                progress=step,
+                deadline=REFRESH_DEADLINE,
+                should_cancel=job.cancel.is_set,
+            )
+        except Exception as exc:  # handed to the page, which reports it
+            job.error = exc
+        finally:
+            client.close()
+
+    thread = threading.Thread(target=run, name="comtrade-refresh", daemon=True)
+    thread.start()
+    return thread
+
+
+def _previous_refresh() -> None:
+    """Report the refresh of an earlier run: stored (after its rerun) or stopped by a click."""
+    job: _FetchJob | None = st.session_state.pop(_JOB_KEY, None)
+    if job is None:
+        return
+    job.cancel.set()
+    job.finished.wait(5.0)  # the stopped run reaches its finally within REFRESH_POLL
+    if job.report is None:
+        st.warning(
+            "The refresh was stopped before it finished. Nothing was stored: the data shown is "
+            "unchanged.",
+            icon=":material/cancel:",
+        )
+        return
+    st.success(job.report[0], icon=":material/check:")
+    for warning in job.report[1]:
+        st.caption(warning)
 
 
 def comtrade_key() -> str | None:
@@ -109,7 +186,8 @@ def render() -> None:
         f"Annual goods totals for {pair.label}, both countries' reports (the mirror). "
         + ("Using your API key." if key else "Without an API key: the public preview, one request "
            "per year and direction at about one a second.")
-        + " Fetched figures are stored outside the repository and validated before use."
+        + " Fetched figures are stored outside the repository and validated before use; "
+        f"nothing is stored if you cancel or if it takes over {REFRESH_DEADLINE / 60:g} minutes."
     )  # fmt: skip
     years = st.slider(
         "Years to fetch",
@@ -118,6 +196,7 @@ def render() -> None:
         (2010, LAST_FETCH_YEAR),
         key="fetch_years",
     )
+    _previous_refresh()
     # The refresh writes the store every session reads: the operator's, not a visitor's.
     may_refresh = operator_gate(
         "refresh the shared data",
@@ -131,21 +210,38 @@ def render() -> None:
         local = store()
         wanted = list(range(years[0], years[1] + 1))
         client = ComtradeClient(api_key=key, cache_dir=local.directory)
+        job = _FetchJob()
+        st.session_state[_JOB_KEY] = job
         with st.status(f"Fetching {pair.label} from UN Comtrade…", expanded=True) as status:
+            total = client.planned_requests(wanted, mirror=True)
+            bar = st.progress(0.0, text=f"0 of {total} requests")
+            # A click stops this run at its next redraw below (the finally clause then stops the
+            # fetch) and the next run says so: the button needs no callback.
+            st.button("Cancel", icon=":material/cancel:", key="refresh_cancel")
+            worker = _start_fetch(client, pair, wanted, job)
             try:
-                total = client.planned_requests(wanted, mirror=True)
-                bar = st.progress(0.0, text=f"0 of about {total} requests")
-                done = [0]
-
-                def step() -> None:
-                    done[0] += 1
-                    bar.progress(
-                        min(1.0, done[0] / total), text=f"{done[0]} of about {total} requests"
-                    )
-
-                result = client.fetch(pair.a, pair.b, wanted, mirror=True, progress=step)
+                while worker.is_alive():
+                    worker.join(REFRESH_POLL)
+                    bar.progress(min(1.0, job.done / total), text=f"{job.done} of {total} requests")
+                if job.error is not None:
+                    raise job.error
+                result = job.result
                 written = local.upsert(result.observations, on_wait=st.write)
+                missing = "; ".join(
+                    f"{direction}: {', '.join(map(str, ys))}"
+                    for direction, ys in result.years_without_data.items()
+                    if ys
+                )
+                # Shown by the next run (after the rerun below, which redraws the table with
+                # the new figures), however this one ends.
+                job.report = (
+                    f"{result.requests} requests, {written.added} new and {written.replaced} "
+                    "updated figures stored."
+                    + (f" Nothing reported yet for {missing}." if missing else ""),
+                    [plain(w) for w in result.warnings],
+                )
             except ComtradeAuthError as exc:
+                st.session_state.pop(_JOB_KEY, None)  # reported here
                 status.update(label="UN Comtrade refused the API key", state="error")
                 show_plain(
                     exc,
@@ -154,9 +250,20 @@ def render() -> None:
                     icon=":material/key:",
                 )
             except StoreDamagedError:
+                st.session_state.pop(_JOB_KEY, None)
                 status.update(label="Not stored: the local store is damaged", state="error")
                 st.error(STORE_NOT_WRITABLE, icon=":material/error:")
+            except ComtradeDeadlineError as exc:
+                st.session_state.pop(_JOB_KEY, None)
+                status.update(label="The refresh took too long; nothing was changed", state="error")
+                show_plain(
+                    exc,
+                    "error",
+                    tail="The existing data is still in use; try again later or with fewer years.",
+                    icon=":material/timer_off:",
+                )
             except (SourceError, UnknownCountryError, DataFileError, OSError, ValueError) as exc:
+                st.session_state.pop(_JOB_KEY, None)
                 status.update(label="The refresh failed; nothing was changed", state="error")
                 show_plain(
                     exc,
@@ -165,28 +272,14 @@ def render() -> None:
                     icon=":material/cloud_off:",
                 )
             else:
-                missing = "; ".join(
-                    f"{direction}: {', '.join(map(str, ys))}"
-                    for direction, ys in result.years_without_data.items()
-                    if ys
-                )
                 status.update(label="Refreshed from UN Comtrade", state="complete")
-                # Shown after the rerun below, which redraws the table with the new figures.
-                st.session_state["_refresh_report"] = (
-                    f"{result.requests} requests, {written.added} new and {written.replaced} "
-                    "updated figures stored."
-                    + (f" Nothing reported yet for {missing}." if missing else ""),
-                    [plain(w) for w in result.warnings],
-                )
             finally:
-                client.close()
-        if "_refresh_report" in st.session_state:
+                # Reached on Cancel, on any other click, when the visitor leaves, and normally.
+                job.cancel.set()
+                worker.join(2.0)  # the watchdog cuts a request in flight within 0.1 s
+                job.finished.set()
+        if job.report is not None:
             st.rerun()
-    report = st.session_state.pop("_refresh_report", None)
-    if report is not None:
-        st.success(report[0], icon=":material/check:")
-        for warning in report[1]:
-            st.caption(warning)
 
     # ---- your own series ------------------------------------------------------------------------
     st.subheader("Your own series")

@@ -14,6 +14,11 @@ limiter and the request counter. The loop below keeps urllib3's semantics where 
 urllib3 itself) and adds a hard cap: no single wait above ``max_sleep`` (60 s), at most
 ``max_tries`` (5) attempts. A server asking for a longer wait fails fast with that reason.
 
+Every request has a wall-clock deadline (``request_deadline``, body included: the body is
+streamed and a watchdog shuts the socket, see ``deadline.py``), a fetch may have one in all, and
+``should_cancel`` stops a fetch between requests, between chunks, during waits and mid-read. An
+answer is used only if every record is exactly what was asked for (``_check_records``).
+
 Nothing is written anywhere from here except the reference-list cache: the caller stores a
 :class:`FetchResult` only after a complete, validated fetch.
 """
@@ -26,7 +31,7 @@ import os
 import random
 import re
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from pathlib import Path
@@ -35,12 +40,12 @@ from urllib.parse import urlencode
 
 import pandas as pd
 import requests
-from requests.adapters import HTTPAdapter
 from urllib3.exceptions import InvalidHeader
 from urllib3.util import Retry
 
 from dashboard.ingest.comtrade.codes import DEFAULT_TTL, CodeResolver
-from dashboard.ingest.errors import SourceError
+from dashboard.ingest.comtrade.deadline import Watchdog, WatchedAdapter
+from dashboard.ingest.errors import SourceError, SourceInterrupted
 from dashboard.ingest.validation import validate_observations
 from dashboard.model import (
     OBSERVATION_COLUMNS,
@@ -51,6 +56,12 @@ from dashboard.model import (
 )
 
 DEFAULT_BASE_URL = "https://comtradeapi.un.org"
+#: Wall-clock seconds one request may take, headers and body included (each try separately).
+DEFAULT_REQUEST_DEADLINE = 60.0
+#: Bytes read at a time; the deadline and cancel are also checked between chunks.
+CHUNK_BYTES = 64 * 1024
+#: Longest single sleep while a cancel hook is set, so a cancel is seen within this time.
+CANCEL_SLICE = 0.25
 BASE_URL_ENV = "TRADE_DASHBOARD_COMTRADE_URL"
 API_KEY_ENV = "COMTRADE_API_KEY"
 PREVIEW_PATH = "/public/v1/preview/C/A/HS"
@@ -88,6 +99,40 @@ class ComtradeAuthError(ComtradeError):
     """HTTP 401/403: the key is wrong, expired or out of quota (or keyless calls are blocked)."""
 
 
+class ComtradeDeadlineError(ComtradeError):
+    """A request (on every try) or the whole fetch ran past its wall-clock deadline."""
+
+
+class ComtradeFetchDeadline(ComtradeDeadlineError, SourceInterrupted):
+    """The whole fetch ran past its deadline: no fallback, no further request."""
+
+
+class ComtradeCancelled(ComtradeError, SourceInterrupted):
+    """The caller asked to stop (``should_cancel``); nothing from the fetch is kept."""
+
+
+class _RequestDeadline(Exception):
+    """Internal: one try ran out of wall-clock time (``_send`` decides: retry or give up)."""
+
+    def __init__(self, limit: float) -> None:
+        super().__init__(f"no complete answer within {limit:g} s")
+
+
+@dataclass(frozen=True)
+class _Answer:
+    """An HTTP answer read in full within its deadline (the body was streamed, see ``_get``)."""
+
+    status_code: int
+    reason: str
+    headers: Mapping[str, str]
+    content: bytes
+    encoding: str | None
+
+    @property
+    def text(self) -> str:
+        return self.content.decode(self.encoding or "utf-8", "replace")
+
+
 @dataclass(frozen=True)
 class FetchResult:
     """A complete, validated fetch.
@@ -120,7 +165,7 @@ def _one_line(text: str, limit: int = 200) -> str:
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
-def _looks_like_html(resp: requests.Response) -> bool:
+def _looks_like_html(resp: _Answer) -> bool:
     ctype = resp.headers.get("Content-Type", "").lower()
     return "html" in ctype or resp.content.lstrip()[:1] == b"<"
 
@@ -130,14 +175,14 @@ def _html_title(body: bytes) -> str:
     return _one_line(m.group(1).decode("utf-8", "replace")) if m else ""
 
 
-def _server_message(resp: requests.Response) -> str:
+def _server_message(resp: _Answer) -> str:
     """The human part of an error body: APIM ``message``, Comtrade ``errorObject``, or text."""
     if _looks_like_html(resp):
         title = _html_title(resp.content)
         return f"HTML page {title!r}" if title else "HTML page"
     try:
-        body = resp.json()
-    except ValueError:
+        body = json.loads(resp.content)
+    except ValueError:  # UnicodeDecodeError included
         return _one_line(resp.text) or resp.reason or "no message"
     if isinstance(body, dict):
         err_obj = body.get("errorObject")
@@ -150,7 +195,11 @@ def _server_message(resp: requests.Response) -> str:
 
 
 class ComtradeClient:
-    """HTTP client for UN Comtrade with timeouts, capped retries and a rate limit.
+    """HTTP client for UN Comtrade with timeouts, deadlines, capped retries and a rate limit.
+
+    ``timeout`` (connect, read) bounds each wait for bytes; ``request_deadline`` bounds each
+    request in wall-clock time, body included (a server sending 1 byte/s never trips a read
+    timeout). :meth:`fetch` adds an overall deadline and a cancel hook.
 
     ``sleep``, ``clock`` and ``rng`` are injectable so tests run without waiting yet can check
     every wait requested. ``cache_dir`` (normally the local store directory) holds the cached
@@ -163,6 +212,7 @@ class ComtradeClient:
         api_key: str | None = None,
         *,
         timeout: tuple[float, float] = (5.0, 30.0),
+        request_deadline: float = DEFAULT_REQUEST_DEADLINE,
         min_interval: float = 1.0,
         max_tries: int = 5,
         backoff_factor: float = 1.0,
@@ -178,10 +228,13 @@ class ComtradeClient:
     ) -> None:
         if max_tries < 1:
             raise ValueError("max_tries must be at least 1")
+        if not (request_deadline > 0 and math.isfinite(request_deadline)):
+            raise ValueError("request_deadline must be a positive number of seconds")
         self.base_url = (base_url or default_base_url()).rstrip("/")
         # None: take COMTRADE_API_KEY; "" (or blanks): no key, even if the variable is set.
         self._api_key = (api_key.strip() if api_key is not None else default_api_key()) or None
         self.timeout = timeout
+        self.request_deadline = request_deadline
         self.min_interval = min_interval
         self.max_tries = max_tries
         self.backoff_factor = backoff_factor
@@ -193,6 +246,11 @@ class ComtradeClient:
         self._today = today
         self._last_start: float | None = None
         self.requests_made = 0
+        # Set for the duration of one fetch(): its end time, cancel hook and call counts.
+        self._fetch_end: float | None = None
+        self._fetch_deadline = 0.0
+        self._should_cancel: Callable[[], bool] | None = None
+        self._calls = (0, 0)  # (data calls done, planned)
         self._session = session or self._make_session()
         self.resolver = CodeResolver(
             self.get_json, Path(cache_dir) if cache_dir is not None else None, reference_ttl
@@ -202,7 +260,8 @@ class ComtradeClient:
     def _make_session() -> requests.Session:
         s = requests.Session()
         # Retries happen in _send (see the module docstring); the adapter must not add its own.
-        adapter = HTTPAdapter(max_retries=0)
+        # WatchedAdapter: each request's socket can be shut by its deadline (see deadline.py).
+        adapter = WatchedAdapter(max_retries=0)
         s.mount("http://", adapter)
         s.mount("https://", adapter)
         s.headers["User-Agent"] = "trade-target-dashboard (+https://pypi.org/project/requests/)"
@@ -236,8 +295,38 @@ class ComtradeClient:
     # -- HTTP -----------------------------------------------------------------------------------
 
     def _wait(self, seconds: float) -> None:
-        if seconds > 0:
+        """Sleep, but never past the fetch's deadline, and in short slices when cancellable."""
+        if seconds <= 0:
+            return
+        if self._fetch_end is not None and self._clock() + seconds > self._fetch_end:
+            raise self._fetch_deadline_error()
+        if self._should_cancel is None:
             self._sleep(seconds)
+            return
+        left = seconds
+        while left > 0:
+            self._check_stop()
+            step = min(left, CANCEL_SLICE)
+            self._sleep(step)
+            left -= step
+        self._check_stop()
+
+    def _check_stop(self) -> None:
+        """Raise if the caller cancelled or the fetch's deadline has passed."""
+        if self._should_cancel is not None and self._should_cancel():
+            done, planned = self._calls
+            raise ComtradeCancelled(
+                f"UN Comtrade fetch cancelled after {done} of {planned} data calls"
+            )
+        if self._fetch_end is not None and self._clock() >= self._fetch_end:
+            raise self._fetch_deadline_error()
+
+    def _fetch_deadline_error(self) -> ComtradeFetchDeadline:
+        done, planned = self._calls
+        return ComtradeFetchDeadline(
+            f"UN Comtrade fetch stopped at its {self._fetch_deadline:g} s deadline after "
+            f"{done} of {planned} data calls; try fewer years, or allow more time"
+        )
 
     def _throttle(self) -> None:
         """Keep request starts at least ``min_interval`` apart (retries included)."""
@@ -251,7 +340,7 @@ class ComtradeClient:
         return min(self.max_sleep, self.backoff_factor * 2 ** (attempt - 1) + jitter)
 
     @staticmethod
-    def _server_wait(resp: requests.Response) -> float | None:
+    def _server_wait(resp: _Answer) -> float | None:
         """Seconds the server asks us to wait: ``Retry-After``, else the 429 body text."""
         header = resp.headers.get("Retry-After")
         if header:
@@ -262,7 +351,7 @@ class ComtradeClient:
         m = _TRY_AGAIN.search(resp.text[:2000])
         return float(m.group(1)) if m else None
 
-    def _auth_error(self, resp: requests.Response) -> ComtradeAuthError:
+    def _auth_error(self, resp: _Answer) -> ComtradeAuthError:
         status, msg = resp.status_code, _server_message(resp)
         if self.keyed:
             return ComtradeAuthError(
@@ -278,18 +367,65 @@ class ComtradeClient:
             f"{API_KEY_ENV}."
         )
 
-    def _send(self, url: str, *, keyed: bool) -> requests.Response:
+    def _get(self, url: str, headers: dict[str, str], limit: float) -> _Answer:
+        """One GET, read in full within ``limit`` wall-clock seconds, or raise.
+
+        The body is streamed in chunks with the deadline and cancel checked between them; the
+        watchdog also cuts a read that hangs mid-chunk or mid-headers. Raises
+        ComtradeCancelled, _RequestDeadline, or the ``requests`` exception of the failure.
+        """
+        connect, read = self.timeout
+        timeout = (min(connect, limit), min(read, limit))
+        with Watchdog(limit, self._should_cancel) as watch:
+            try:
+                # requests keeps custom headers across redirects, even to another host: a
+                # keyed call must not follow one, or the key could leak.
+                resp = self._session.get(
+                    url, headers=headers, timeout=timeout, allow_redirects=not headers, stream=True
+                )
+                try:
+                    chunks = []
+                    for chunk in resp.iter_content(CHUNK_BYTES):
+                        if watch.fired:
+                            break
+                        chunks.append(chunk)
+                finally:
+                    resp.close()
+            except requests.exceptions.RequestException:
+                if not watch.fired:
+                    raise
+        # Checked after a success too: a body cut by the watchdog can look complete.
+        if watch.fired == "cancelled":
+            self._check_stop()
+            raise ComtradeCancelled("UN Comtrade fetch cancelled")
+        if watch.fired == "deadline":
+            raise _RequestDeadline(limit)
+        return _Answer(
+            resp.status_code, resp.reason or "", resp.headers, b"".join(chunks), resp.encoding
+        )
+
+    def _send(self, url: str, *, keyed: bool) -> _Answer:
         headers = {KEY_HEADER: self._api_key} if keyed and self._api_key else {}
-        problem = ""
+        problem, deadline_hit = "", False
         for attempt in range(1, self.max_tries + 1):
             self._throttle()
+            self._check_stop()
+            limit = self.request_deadline
+            fetch_bound = False
+            if self._fetch_end is not None:
+                left = self._fetch_end - self._clock()
+                fetch_bound = left <= limit
+                limit = min(limit, left)
             self.requests_made += 1
+            deadline_hit = False
             try:
-                # requests keeps custom headers across redirects, even to another host: a keyed
-                # call must not follow one, or the key could leak.
-                resp = self._session.get(
-                    url, headers=headers, timeout=self.timeout, allow_redirects=not headers
-                )
+                resp = self._get(url, headers, limit)
+            except _RequestDeadline:
+                if fetch_bound:
+                    raise self._fetch_deadline_error() from None
+                problem = f"no complete answer within the {limit:g} s request deadline"
+                deadline_hit = True
+                wait = self._backoff(attempt)
             except requests.exceptions.Timeout as exc:
                 connect = isinstance(exc, requests.exceptions.ConnectTimeout)
                 limit = self.timeout[0] if connect else self.timeout[1]
@@ -327,9 +463,8 @@ class ComtradeClient:
                 wait = asked if asked is not None else self._backoff(attempt)
             if attempt < self.max_tries:
                 self._wait(min(wait, self.max_sleep))
-        raise ComtradeError(
-            f"UN Comtrade request failed after {self.max_tries} tries: {problem} ({url})"
-        )
+        error = ComtradeDeadlineError if deadline_hit else ComtradeError
+        raise error(f"UN Comtrade request failed after {self.max_tries} tries: {problem} ({url})")
 
     def get_json(self, path_or_url: str, *, keyed: bool = False) -> Any:
         """GET a path under the base URL (or a full URL) and decode JSON, or raise ComtradeError.
@@ -392,19 +527,45 @@ class ComtradeClient:
         *,
         mirror: bool = False,
         progress: Callable[[], None] | None = None,
+        deadline: float | None = None,
+        should_cancel: Callable[[], bool] | None = None,
     ) -> FetchResult:
         """Annual export, import and total rows for ``reporter`` -> ``partner`` (and the mirror).
 
         Raises ComtradeError (ComtradeAuthError for 401/403) on any failure, UnknownCountryError
         for a code Comtrade does not know, ValueError for bad years. ``progress`` is called once
-        per data call.
+        per data call. ``deadline`` (seconds) bounds the whole fetch, waits included
+        (ComtradeFetchDeadline); ``should_cancel`` is polled between requests, between chunks
+        and during waits, and a request in flight is cut within 0.1 s (ComtradeCancelled).
+        Either way nothing is returned, so nothing can be stored.
         """
         years = sorted({int(y) for y in years})
         if not years:
             raise ValueError("no years requested")
         if years[0] < YEAR_MIN or years[-1] > YEAR_MAX:
             raise ValueError(f"years must lie in {YEAR_MIN}-{YEAR_MAX}")
-        start, before = self._clock(), self.requests_made
+        if deadline is not None and not (deadline > 0 and math.isfinite(deadline)):
+            raise ValueError("the fetch deadline must be a positive number of seconds")
+        start = self._clock()
+        self._fetch_end = None if deadline is None else start + deadline
+        self._fetch_deadline = deadline or 0.0
+        self._should_cancel = should_cancel
+        self._calls = (0, self.planned_requests(years, mirror))
+        try:
+            return self._fetch(reporter, partner, years, mirror, progress, start)
+        finally:
+            self._fetch_end, self._should_cancel = None, None
+
+    def _fetch(
+        self,
+        reporter: str,
+        partner: str,
+        years: list[int],
+        mirror: bool,
+        progress: Callable[[], None] | None,
+        start: float,
+    ) -> FetchResult:
+        before = self.requests_made
         reporter, partner = reporter.strip().upper(), partner.strip().upper()
         directions = [(reporter, partner)] + ([(partner, reporter)] if mirror else [])
         # Resolve every code before the first data call, so a bad code costs no data requests.
@@ -418,10 +579,12 @@ class ComtradeClient:
         for (r, p), (rc, pc) in codes.items():
             empty: list[int] = []
             for i in range(0, len(years), self.periods_per_call):
+                self._check_stop()
                 batch = years[i : i + self.periods_per_call]
                 url = self.data_url(rc, pc, batch)
                 records = _records_of(self.get_json(url, keyed=True), url)
-                _check_records(records, rc, pc, batch, url)
+                _check_records(records, Query(r, p, rc, pc, tuple(batch)), url)
+                self._calls = (self._calls[0] + 1, self._calls[1])
                 seen = {int(rec["refYear"]) for rec in records}
                 empty += [y for y in batch if y not in seen]
                 if records:
@@ -460,54 +623,124 @@ def _records_of(payload: Any, url: str) -> list[dict[str, Any]]:
     return data
 
 
-def _check_records(
-    records: list[dict[str, Any]],
-    reporter_code: int,
-    partner_code: int,
-    years: list[int],
-    url: str,
-) -> None:
-    """Reject records the mapping cannot trust: missing fields, or not the totals we asked for."""
+@dataclass(frozen=True)
+class Query:
+    """What one data call asked for; every record of its answer must be exactly this."""
+
+    reporter: str  # ISO3
+    partner: str
+    reporter_code: int
+    partner_code: int
+    years: tuple[int, ...]
+
+
+#: Fields that must equal the query's fixed filters when present (classification: HS, any
+#: revision; annual; goods; totals only).
+_FIXED_FIELDS: tuple[tuple[str, str], ...] = (
+    ("typeCode", "C"),
+    ("freqCode", "A"),
+    ("classificationSearchCode", "HS"),
+    ("cmdCode", "TOTAL"),
+    ("customsCode", "C00"),
+    ("motCode", "0"),
+    ("partner2Code", "0"),
+)
+
+
+def _is_int(value: Any) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
+def _record_problem(rec: dict[str, Any], query: Query) -> str | None:
+    """Why ``rec`` is not a record the query asked for, or None if it is."""
+    missing = [f for f in REQUIRED_FIELDS if rec.get(f) is None or rec.get(f) == ""]
+    if missing:
+        return f"lacks {', '.join(missing)}"
+    for name in ("reporterCode", "partnerCode", "refYear"):
+        if not _is_int(rec[name]):
+            return f"{name} {rec[name]!r} is not an integer"
+    value = rec["primaryValue"]
+    # JSON numbers only: true would be $1, "1_000_000" $1e6 through float().
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        return f"primaryValue {value!r} is not a number"
+    if not math.isfinite(value):
+        return f"primaryValue {value!r} is not a finite number"
+    if value < 0:
+        return f"primaryValue {value!r} is negative; a trade value cannot be"
+    if rec["flowCode"] not in _FLOWS:
+        return f"flowCode {rec['flowCode']!r} is neither X nor M, which were asked for"
+    year = rec["refYear"]
+    if year not in query.years:
+        return f"is for {year}; asked for {list(query.years)}"
+    if rec.get("period") is not None and str(rec["period"]) != str(year):
+        return f"period {rec['period']!r} is not {year}"
+    if (rec["reporterCode"], rec["partnerCode"]) != (query.reporter_code, query.partner_code):
+        return (
+            f"is for reporter {rec['reporterCode']} / partner {rec['partnerCode']}; asked for "
+            f"{query.reporter_code} / {query.partner_code}"
+        )
+    # The ISO fields name the rows in the store, so they must agree with the codes asked for:
+    # a record saying CHN->KAZ in the answer for KAZ->CHN would overwrite China's figures.
+    for name, want, role in (
+        ("reporterISO", query.reporter, "reporter"),
+        ("partnerISO", query.partner, "partner"),
+    ):
+        got = rec[name]
+        if not isinstance(got, str) or got.strip().upper() != want:
+            return f"{name} {got!r} is not the {role} asked for ({want})"
+    # Breakdown rows (by commodity, customs procedure, transport mode or second partner)
+    # would be summed twice; they mean the server ignored the totals filter.
+    for name, want in _FIXED_FIELDS:
+        got = rec.get(name)
+        if got is not None and str(got).upper() != want:
+            return f"{name} {got!r}, not {want!r} as asked (annual HS goods totals)"
+    return None
+
+
+def _describe(rec: dict[str, Any]) -> str:
+    return f"{rec.get('reporterISO')}->{rec.get('partnerISO')} {rec.get('flowCode')} " + str(
+        rec.get("refYear")
+    )
+
+
+def _check_records(records: list[dict[str, Any]], query: Query, url: str) -> None:
+    """Refuse the whole answer at its first record that is not what the query asked for.
+
+    Refused whole, not skipped: one wrong record means the server did not apply the query, so
+    its other records cannot be trusted either, and a partial year would be stored as if it were
+    complete. The message names the record (position, reporter->partner, flow, year) and why.
+    """
     n = len(records)
+    first_at: dict[tuple[Any, ...], int] = {}
     for i, rec in enumerate(records, start=1):
-        where = f"record {i} of {n} from {url}"
-        missing = [f for f in REQUIRED_FIELDS if rec.get(f) is None or rec.get(f) == ""]
-        if missing:
-            raise ComtradeError(f"{where} lacks {', '.join(missing)}")
-        try:
-            value = float(rec["primaryValue"])
-            year, rc, pc = int(rec["refYear"]), int(rec["reporterCode"]), int(rec["partnerCode"])
-        except (TypeError, ValueError) as exc:
-            raise ComtradeError(f"{where} has a non-numeric value: {exc}") from exc
-        if not math.isfinite(value):
-            raise ComtradeError(f"{where} has primaryValue {rec['primaryValue']!r}")
-        if rec["flowCode"] not in _FLOWS:
-            raise ComtradeError(f"{where} has flowCode {rec['flowCode']!r}; asked for X and M")
-        if year not in years:
-            raise ComtradeError(f"{where} is for {year}; asked for {years}")
-        if (rc, pc) != (reporter_code, partner_code):
+        problem = _record_problem(rec, query)
+        if problem is not None:
+            raise ComtradeError(f"record {i} of {n} ({_describe(rec)}) from {url}: {problem}")
+        key = (
+            rec["reporterCode"],
+            rec["partnerCode"],
+            rec["flowCode"],
+            rec["refYear"],
+            rec.get("classificationCode"),
+        )
+        if key in first_at:
             raise ComtradeError(
-                f"{where} is for reporter {rc} / partner {pc}; asked for "
-                f"{reporter_code} / {partner_code}"
+                f"records {first_at[key]} and {i} of {n} from {url} are both {_describe(rec)}: "
+                "a duplicate, so it is unclear which figure is right; nothing was taken from "
+                "this answer"
             )
-        # Breakdown rows (by commodity, customs procedure, transport mode or second partner)
-        # would be summed twice; they mean the server ignored the totals filter.
-        for name, want in (
-            ("cmdCode", "TOTAL"),
-            ("customsCode", "C00"),
-            ("motCode", "0"),
-            ("partner2Code", "0"),
-        ):
-            got = rec.get(name)
-            if got is not None and str(got).upper() != want:
-                raise ComtradeError(f"{where} has {name} {got!r}, not the total {want!r}")
+        first_at[key] = i
+
+
+def _is_number(value: Any) -> bool:
+    return isinstance(value, (int, float)) and not isinstance(value, bool)
 
 
 def _valuation(rec: dict[str, Any], value: float) -> tuple[str, str]:
     """``("FOB"|"CIF", how we know)``: from whichever of fobvalue/cifvalue equals primaryValue."""
     for name, label in (("fobvalue", "FOB"), ("cifvalue", "CIF")):
         v = rec.get(name)
-        if v is not None and math.isclose(float(v), value, rel_tol=1e-9, abs_tol=0.5):
+        if _is_number(v) and math.isclose(float(v), value, rel_tol=1e-9, abs_tol=0.5):
             return label, f"primaryValue = {name} ({label})"
     label = "FOB" if rec["flowCode"] == "X" else "CIF"
     return label, f"{label} by convention (no fobvalue/cifvalue given)"

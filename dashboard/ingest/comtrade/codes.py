@@ -19,7 +19,7 @@ from datetime import timedelta
 from pathlib import Path
 from typing import Any, Literal
 
-from dashboard.ingest.errors import SourceError
+from dashboard.ingest.errors import SourceError, SourceInterrupted
 
 REPORTERS_PATH = "/files/v1/app/reference/Reporters.json"
 PARTNERS_PATH = "/files/v1/app/reference/partnerAreas.json"
@@ -178,6 +178,8 @@ class CodeResolver:
         try:
             payload = self._fetch_json(_PATHS[role])
             codes = parse_reference_list(payload, role)
+        except SourceInterrupted:
+            raise  # a cancel or the fetch's deadline is not a reason to use an older list
         except (SourceError, ValueError) as exc:
             reason = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
             stale = self._read_cache(role, fresh_only=False)
