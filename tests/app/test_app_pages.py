@@ -199,3 +199,17 @@ def test_failed_refresh_says_so_and_changes_nothing(comtrade, status, body, cont
     assert any(expected in e.value for e in at.error), [e.value for e in at.error]
     assert not (store_dir / STORE_FILE).exists()
     assert set(at.dataframe[0].value["origin"]) == {"snapshot"}
+
+
+def test_pair_selector_lists_only_pairs_with_data_alphabetically():
+    """B2: the five pairs known only from a declared target (UAE–India, UK–India, India–Russia,
+    India–US, Kazakhstan–Central Asia) have no figure, so they are not offered; the rest are in
+    alphabetical order, and the view still opens on China–Kazakhstan."""
+    at = AppTest.from_file(str(APP), default_timeout=TIMEOUT).run()
+    box = at.selectbox(key="pair")
+    labels = [box.format_func(o) for o in box.options] if box.format_func else box.options
+    assert labels == sorted(labels, key=str.casefold)
+    assert box.value == "CHN-KAZ"
+    assert set(box.options).isdisjoint({"ARE-IND", "GBR-IND", "IND-RUS", "IND-USA", "KAZ-XCA"})
+    assert not any(x.startswith("Kazakhstan – ") and "Central Asia" in x for x in labels)
+    assert "China – Russia" in labels and "India – ASEAN" in labels
