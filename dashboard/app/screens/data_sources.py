@@ -95,7 +95,7 @@ def render() -> None:
         )  # fmt: skip
 
     # ---- live refresh ----------------------------------------------------------------------------
-    st.subheader("Refresh from UN Comtrade")
+    st.header("Refresh from UN Comtrade")
 
     key = comtrade_key()
     st.caption(
@@ -164,7 +164,7 @@ def render() -> None:
             st.caption(warning)
 
     # ---- your own series ------------------------------------------------------------------------
-    st.subheader("Your own series")
+    st.header("Your own series")
     st.caption(
         "Upload a CSV with columns year and value (and optionally flow, unit, reporter, partner, "
         "label, source). It becomes a statistics basis in the tracker for this browser session."
@@ -220,7 +220,7 @@ def render() -> None:
                 )
 
     # ---- everything as a file --------------------------------------------------------------------
-    st.subheader("Download everything")
+    st.header("Download everything")
     today = date.today().isoformat()
     with st.container(horizontal=True):
         st.download_button(

@@ -113,7 +113,7 @@ def render() -> None:
             "Note": table["note"],
         }
     )
-    st.subheader("All targets")
+    st.header("All targets")
     st.caption("Select a row to open that target in the tracker.")
     event = st.dataframe(
         shown,
