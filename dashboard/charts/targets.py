@@ -156,6 +156,7 @@ def targets_timeline_figure(
             mode="text",
             text=[html.escape(row_label(first[t])) for t in order],
             textposition="middle right",
+            textfont={"size": 13, "color": "#101216"},
             showlegend=False,
             hoverinfo="skip",
             name="target",

@@ -77,7 +77,9 @@ def registry_table(
         rows.append(
             {
                 "id": tid,
-                "Target": target_title(t, group["target_value_usd"].iloc[0]),
+                # The announcement tells apart targets of the same size and year.
+                "Target": f"{target_title(t, group['target_value_usd'].iloc[0])} "
+                f"({format_date_words(str(t['announced']))})",
                 "Pair": p.label,
                 "Announced": format_date_words(str(t["announced"])),
                 "By": "" if pd.isna(t["announced_by"]) else str(t["announced_by"]),

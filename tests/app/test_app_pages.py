@@ -72,7 +72,7 @@ def test_targets_page_counts_statuses_on_both_bases():
     assert len(table) == 10  # one row per target, both bases side by side
     row = table.set_index("id").loc["chn-kaz-2022-35bn-2030"]
     assert row["On China customs (GACC)"] == "met in 2023"
-    assert row["Target"] == "$35 bn by 2030"
+    assert row["Target"] == "$35 bn by 2030 (2022)"
 
 
 def test_selecting_a_target_opens_it_in_the_tracker():

@@ -31,7 +31,7 @@ def test_both_statuses_side_by_side_in_words(table):
     """The $35 bn-by-2030 target: China customs 41.0 in 2023 ≥ 35 → met in 2023; Kazakhstan's
     30.1 (2024) < 35 with 2030 ahead → on or off track, not met."""
     row = table.set_index("id").loc["chn-kaz-2022-35bn-2030"]
-    assert row["Target"] == "$35 bn by 2030"
+    assert row["Target"] == "$35 bn by 2030 (2022)"
     assert row["On China customs (GACC)"] == "met in 2023"
     assert row["On Kazakhstan statistics (BNS)"].split(" (")[0] in ("on track", "off track")
     assert row["Announced"] == "2022"
@@ -40,7 +40,7 @@ def test_both_statuses_side_by_side_in_words(table):
 def test_doubling_target_says_what_it_doubles(table):
     """July 2024 pledge: double 2023's $41.0 bn → $82 bn, no year given."""
     row = table.set_index("id").loc["chn-kaz-2024-double"]
-    assert row["Target"] == "$82 bn: double 2023's trade, no year given"
+    assert row["Target"] == "$82 bn: double 2023's trade, no year given (July 2024)"
     assert row["Announced"] == "July 2024"
 
 

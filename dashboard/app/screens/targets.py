@@ -111,7 +111,7 @@ def render() -> None:
         column_order=["Target", *(["Pair"] if show_all else []), first_h, second_h, "Announced",
                       "By", "Source"],
         column_config={
-            "Target": st.column_config.TextColumn(width="large", pinned=True),
+            "Target": st.column_config.TextColumn(width="large"),
             first_h: st.column_config.TextColumn(width="medium"),
             second_h: st.column_config.TextColumn(width="medium"),
             "By": st.column_config.TextColumn(width="large"),
