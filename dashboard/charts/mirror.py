@@ -2,7 +2,8 @@
 
 Top panel: both reporters' totals per year as grouped bars, with the gap (A − B) as markers.
 Bottom panel (only when some year has both sides of a direction): each exporter's reported exports
-next to the partner's reported imports of the same goods. Values are shown in $ bn; hovering a
+next to the partner's reported imports of the same goods. Each panel has its own legend, and no two
+series share a colour. Values are shown in $ bn; hovering a
 bar shows the figure's source. Years without a figure have no bar; nothing is filled in, and the
 gap markers are not joined by lines, since the years between them are unknown.
 """
@@ -145,7 +146,7 @@ def mirror_figure(
             xaxis={"anchor": "y2"},
             yaxis2={**axis, "domain": [0.0, 0.36]},
             legend2=_legend(
-                "Exports as the exporter reports them, against the partner's reported imports",
+                "Exports as the exporter reports them,<br>against the partner's reported imports",
                 0.37,
             ),
         )
