@@ -216,3 +216,12 @@ def test_pair_selector_lists_only_pairs_with_data_alphabetically():
     assert set(box.options).isdisjoint({"ARE-IND", "GBR-IND", "IND-RUS", "IND-USA", "KAZ-XCA"})
     assert not any(x.startswith("Kazakhstan – ") and "Central Asia" in x for x in labels)
     assert "China – Russia" in labels and "India – ASEAN" in labels
+
+
+def test_data_page_table_says_qualifiers_in_words_and_leaves_missing_cells_blank():
+    """China–Kazakhstan has floor figures ("exceeded $20 bn"): shown "at least", never the code;
+    the snapshot rows have no retrieval time: an empty cell, not None."""
+    at = open_page("data")
+    df = at.dataframe[0].value
+    assert "at_least" not in set(df["qualifier"]) and "at least" in set(df["qualifier"])
+    assert df["retrieved"].isna().sum() == 0 and (df["retrieved"] == "").all()

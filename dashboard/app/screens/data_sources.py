@@ -24,6 +24,8 @@ PREFER_LABELS = {
     "snapshot": "Sourced statements win",
     "comtrade": "UN Comtrade wins",
 }
+#: How a figure was stated, in words (the data's codes are ``reported``/``approx``/``at_least``).
+QUALIFIER_WORDS = {"reported": "as reported", "approx": "about", "at_least": "at least"}
 FIRST_FETCH_YEAR = 2000
 LAST_FETCH_YEAR = date.today().year - 1  # the latest year that can be complete
 
@@ -73,6 +75,12 @@ def render() -> None:
         rows["basis"] = rows["reporter"].map(basis_label)
         rows["value_bn"] = rows["value_usd"] / 1e9
         rows["alt_bn"] = rows["alt_value_usd"] / 1e9
+        # In words, and an empty cell rather than "None" where a row has no such value.
+        rows["qualifier"] = rows["qualifier"].map(QUALIFIER_WORDS).fillna("")
+        text_cols = ["origin", "alt_origin", "source", "source_url", "published", "retrieved",
+                     "note", "confidence"]
+        for col in [c for c in text_cols if c in rows]:
+            rows[col] = rows[col].astype("string").fillna("")
         st.dataframe(
             rows[
                 ["basis", "year", "flow", "value_bn", "origin", "alt_bn", "alt_origin", "qualifier",
@@ -89,6 +97,10 @@ def render() -> None:
                 "alt_bn": st.column_config.NumberColumn("Other figure, US$ bn", format="%.2f"),
                 "alt_origin": "Other from",
                 "source_url": st.column_config.LinkColumn("Link", display_text="open"),
+                "qualifier": "Stated as",
+                "confidence": "Confidence",
+                "source": "Source",
+                "note": "Note",
                 "published": "Published",
                 "retrieved": "Retrieved",
             },
