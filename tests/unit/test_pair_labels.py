@@ -11,7 +11,10 @@ from dashboard.model import Pair, region_definition
 
 def _obs(rows: list[tuple[str, str, str]]) -> pd.DataFrame:
     return pd.DataFrame(
-        [{"reporter": r, "partner": p, "flow": f, "year": 2024, "value_usd": 1e9} for r, p, f in rows]
+        [
+            {"reporter": r, "partner": p, "flow": f, "year": 2024, "value_usd": 1e9}
+            for r, p, f in rows
+        ]
     )
 
 

@@ -1,4 +1,4 @@
-"""The registry as read on screen: one row per target, both bases' statuses side by side, in words."""
+"""The registry as read on screen: one row per target, both bases side by side, in words."""
 
 from __future__ import annotations
 

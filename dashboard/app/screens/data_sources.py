@@ -77,8 +77,16 @@ def render() -> None:
         rows["alt_bn"] = rows["alt_value_usd"] / 1e9
         # In words, and an empty cell rather than "None" where a row has no such value.
         rows["qualifier"] = rows["qualifier"].map(QUALIFIER_WORDS).fillna("")
-        text_cols = ["origin", "alt_origin", "source", "source_url", "published", "retrieved",
-                     "note", "confidence"]
+        text_cols = [
+            "origin",
+            "alt_origin",
+            "source",
+            "source_url",
+            "published",
+            "retrieved",
+            "note",
+            "confidence",
+        ]
         for col in [c for c in text_cols if c in rows]:
             rows[col] = rows[col].astype("string").fillna("")
         st.dataframe(
