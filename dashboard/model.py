@@ -60,6 +60,15 @@ REGION_CODES: dict[str, str] = {
     "W00": "World",
 }
 
+#: Members of the aggregate partners, so a pair's label and definition can leave out a member
+#: paired with its own region ("Kazakhstan – rest of Central Asia").
+REGION_MEMBERS: dict[str, tuple[str, ...]] = {
+    "XCA": ("KAZ", "KGZ", "TJK", "TKM", "UZB"),
+    "XAS": ("BRN", "KHM", "IDN", "LAO", "MYS", "MMR", "PHL", "SGP", "THA", "VNM"),
+}
+#: Short readable names of the aggregate partners (labels; the definition is said separately).
+REGION_NAMES: dict[str, str] = {"XCA": "Central Asia", "XAS": "ASEAN", "W00": "World"}
+
 #: Display names for statistics bases: whose statistics a figure is.
 BASIS_LABELS: dict[str, str] = {
     "CHN": "China customs (GACC)",
@@ -73,10 +82,28 @@ def known_codes() -> frozenset[str]:
     return frozenset(c.alpha_3 for c in pycountry.countries) | frozenset(REGION_CODES)
 
 
+#: Names people use where ISO 3166's is formal or inverted ("Russian Federation").
+_PLAIN_NAMES: dict[str, str] = {
+    "RUS": "Russia",
+    "KOR": "South Korea",
+    "PRK": "North Korea",
+    "IRN": "Iran",
+    "VNM": "Vietnam",
+    "LAO": "Laos",
+    "SYR": "Syria",
+    "MDA": "Moldova",
+    "VEN": "Venezuela",
+    "BOL": "Bolivia",
+    "TZA": "Tanzania",
+}
+
+
 def country_name(code: str) -> str:
     """A readable name for an ISO3 or region code (the code itself if unknown)."""
     if code in REGION_CODES:
         return REGION_CODES[code]
+    if code in _PLAIN_NAMES:
+        return _PLAIN_NAMES[code]
     country = pycountry.countries.get(alpha_3=code)
     if country is None:
         return code
@@ -115,7 +142,8 @@ class Pair:
 
     @property
     def label(self) -> str:
-        return f"{country_name(self.a)} – {country_name(self.b)}"
+        """``China – Kazakhstan``; a region is named short, without a member it is paired with."""
+        return f"{_side_name(self.a, self.b)} – {_side_name(self.b, self.a)}"
 
     def other(self, reporter: str) -> str:
         """The partner when ``reporter`` reports."""
@@ -133,3 +161,33 @@ class DataFileError(ValueError):
             for line, problem in problems
         ]
         super().__init__("\n".join(lines))
+
+
+def _side_name(code: str, other: str) -> str:
+    if code not in REGION_NAMES:
+        return country_name(code)
+    if other in REGION_MEMBERS.get(code, ()):
+        return f"rest of {REGION_NAMES[code]}"
+    return REGION_NAMES[code]
+
+
+def _and(names: list[str]) -> str:
+    return names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1]
+
+
+def region_definition(pair: Pair) -> str | None:
+    """What the region in ``pair`` stands for, in words; None for two countries.
+
+    A member paired with its own region is left out of it: Kazakhstan's trade with Central Asia
+    is its trade with the other four.
+    """
+    for region, other in ((pair.a, pair.b), (pair.b, pair.a)):
+        members = REGION_MEMBERS.get(region)
+        if not members:
+            continue
+        names = [country_name(m) for m in members if m != other]
+        head = f"{REGION_NAMES[region]} here means {_and(names)}"
+        if other in members:
+            return f"{head}: {country_name(other)} itself is not counted."
+        return f"{head}."
+    return None

@@ -33,7 +33,8 @@ class CagrWindow:
         return self.end_year - self.start_year
 
     def describe(self) -> str:
-        return f"CAGR {self.start_year}–{self.end_year} ({self.years} years)"
+        span = "1 year" if self.years == 1 else f"{self.years} years"
+        return f"CAGR {self.start_year}–{self.end_year} ({span})"
 
 
 def cagr(start_value: float, end_value: float, years: float) -> float:

@@ -53,6 +53,20 @@ def pairs_in(observations: pd.DataFrame, targets: pd.DataFrame | None = None) ->
     return sorted(pairs, key=lambda p: (p.code != "CHN-KAZ", p.code))
 
 
+def pairs_with_data(observations: pd.DataFrame) -> list[Pair]:
+    """Pairs with at least one total-trade figure (what every page needs), sorted by label.
+
+    A pair known only from a declared target, or only from an export or import figure, has
+    nothing to track, so the pair selector does not offer it.
+    """
+    totals = observations[observations["flow"] == "total"]
+    codes = {
+        tuple(sorted((r, p)))
+        for r, p in totals[["reporter", "partner"]].drop_duplicates().itertuples(index=False)
+    }
+    return sorted((Pair(a, b) for a, b in codes), key=lambda p: (p.label.casefold(), p.code))
+
+
 def bases_for(observations: pd.DataFrame, pair: Pair) -> list[str]:
     """Reporters whose statistics cover ``pair`` (totals), the pair's first country first."""
     have = observations[(observations["flow"] == "total") & pair_mask(observations, pair)][

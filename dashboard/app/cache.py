@@ -13,14 +13,14 @@ import logging
 import pandas as pd
 import streamlit as st
 
-from dashboard.analysis.series import pairs_in
+from dashboard.analysis.series import pairs_with_data
 from dashboard.app.links import check_url
 from dashboard.app.urlstate import ParamSpec, choice
 from dashboard.cli.store_admin import restore_command
 from dashboard.ingest.snapshot import load_observations, load_targets
 from dashboard.ingest.store import LocalStore, merge_observations, resolve_data_dir
 from dashboard.ingest.upload import UploadedSeries
-from dashboard.model import DataFileError, Pair
+from dashboard.model import DataFileError, Pair, region_definition
 from dashboard.report.sentences import target_origin_markdown
 
 CACHE_TTL = "1h"
@@ -29,6 +29,10 @@ UPLOAD_STATE_KEY = "uploaded_series"
 #: Set by a screen's callback to ask the router to open the tracker on the next run (a screen
 #: does not import the router: the router imports the screens).
 OPEN_TRACKER_KEY = "_open_in_tracker"
+#: The pair the dashboard exists for: the selector opens on it, wherever it sorts.
+DEFAULT_PAIR = "CHN-KAZ"
+
+
 #: What visitors see when the local store is damaged (no server path, nothing they can run).
 STORE_DAMAGED_WARNING = (
     "Figures saved on this server could not be read, so the dashboard shows only its shipped, "
@@ -154,7 +158,11 @@ def _pair_labels() -> dict[str, str]:
 @st.cache_data(ttl=CACHE_TTL, max_entries=8, show_spinner=False)
 def _labels_for(prefer: str, store_dir: str, store_stamp: int) -> dict[str, str]:
     obs = _merged(prefer, store_dir, store_stamp)
-    return {p.code: p.label for p in pairs_in(obs, _targets())}
+    return {p.code: p.label for p in pairs_with_data(obs)}
+
+
+def _default_code(labels: dict[str, str]) -> str:
+    return DEFAULT_PAIR if DEFAULT_PAIR in labels else next(iter(labels))
 
 
 def target_origin(pair_code: str, reporter: str, base_year: int) -> str:
@@ -172,8 +180,8 @@ def _origin(
 
 def pair_spec() -> ParamSpec:
     """What the ``pair`` URL parameter may hold: a pair's label, as the selectbox writes it."""
-    labels = list(_pair_labels().values())
-    return choice(labels[0], labels)
+    labels = _pair_labels()
+    return choice(labels[_default_code(labels)], list(labels.values()))
 
 
 def uploaded_for(pair: Pair) -> UploadedSeries | None:
@@ -186,7 +194,11 @@ def uploaded_for(pair: Pair) -> UploadedSeries | None:
 
 
 def pair_selector() -> Pair:
-    """The shared ``pair`` control (in the sidebar, bound to the URL); every page follows it."""
+    """The shared ``pair`` control (in the sidebar, bound to the URL); every page follows it.
+
+    It offers only pairs with total-trade figures, in alphabetical order, opening on
+    :data:`DEFAULT_PAIR`.
+    """
     observations()  # a bad data file stops here, with its message, before anything else
     targets()
     if store_damaged():
@@ -197,16 +209,20 @@ def pair_selector() -> Pair:
     code = st.sidebar.selectbox(
         "Country pair",
         codes,
-        index=0,
+        index=codes.index(_default_code(labels)),
         key="pair",
         format_func=lambda c: labels.get(c, c),
         bind="query-params",
-        help="Every page follows this pair.",
+        help="Every page follows this pair. Only pairs with figures are listed.",
     )
-    return Pair.parse(code)
+    pair = Pair.parse(code)
+    definition = region_definition(pair)
+    if definition:
+        st.sidebar.caption(definition)
+    return pair
 
 
 def current_pair() -> Pair:
     """The pair chosen in the sidebar (the first pair if the selector has no state yet)."""
     code = st.session_state.get("pair")
-    return Pair.parse(code if code else next(iter(_pair_labels())))
+    return Pair.parse(code if code else _default_code(_pair_labels()))

@@ -2,7 +2,8 @@
 
 Top panel: both reporters' totals per year as grouped bars, with the gap (A − B) as markers.
 Bottom panel (only when some year has both sides of a direction): each exporter's reported exports
-next to the partner's reported imports of the same goods. Values are shown in $ bn; hovering a
+next to the partner's reported imports of the same goods. Each panel has its own legend, and no two
+series share a colour. Values are shown in $ bn; hovering a
 bar shows the figure's source. Years without a figure have no bar; nothing is filled in, and the
 gap markers are not joined by lines, since the years between them are unknown.
 """
@@ -36,6 +37,7 @@ def _bars(
     qualifier: str | None = None,
     yaxis: str = "y",
     pattern: str = "",
+    legend: str = "legend",
 ) -> go.Bar:
     """Bars for the years where ``value`` exists; hover shows the value and its source."""
     rows = df[df[value].notna()]
@@ -58,6 +60,7 @@ def _bars(
         hovertext=hover,
         hoverinfo="text",
         yaxis=yaxis,
+        legend=legend,
     )
 
 
@@ -96,7 +99,7 @@ def mirror_figure(
             x=gap["year"].astype(int).tolist(),
             y=(gap["gap_usd"] / BN).tolist(),
             mode="markers",
-            name=f"Gap ({a} − {b})",
+            name=f"Gap: {country_name(a)}'s figure minus {country_name(b)}'s",
             marker={"color": OKABE_ITO["black"], "symbol": "diamond", "size": 10},
             customdata=gap["gap_pct"].tolist(),
             hovertemplate=f"%{{x}}: gap $%{{y:,.2f}} bn ({a} − {b}), %{{customdata:+.1f}}% of "
@@ -106,63 +109,56 @@ def mirror_figure(
     if flows:
         valuation = str(mirror_df["importer_valuation"].iloc[0])
         na, nb = country_name(a), country_name(b)
-        # Colour = whose statistics (as in the top panel); hatching = goods going from B to A.
-        ca, cb = COLORS["observed"], COLORS["observed_other"]
+        # Every series its own colour (none shared with the top panel); each exporter's plain
+        # bar stands next to the partner's hatched import bar for the same goods.
         specs = (
-            ("ab_exporter_usd", "a_exports_source", f"{na}'s exports to {nb}, FOB", ca, ""),
-            (
-                "ab_importer_usd",
-                "b_imports_source",
-                f"{nb}'s imports from {na}, {valuation}",
-                cb,
-                "",
-            ),
-            ("ba_exporter_usd", "b_exports_source", f"{nb}'s exports to {na}, FOB", cb, "/"),
-            (
-                "ba_importer_usd",
-                "a_imports_source",
-                f"{na}'s imports from {nb}, {valuation}",
-                ca,
-                "/",
-            ),
-        )
+            ("ab_exporter_usd", "a_exports_source", f"{na}'s exports to {nb}, FOB",
+             OKABE_ITO["orange"], ""),
+            ("ab_importer_usd", "b_imports_source", f"{nb}'s imports from {na}, {valuation}",
+             OKABE_ITO["sky_blue"], "/"),
+            ("ba_exporter_usd", "b_exports_source", f"{nb}'s exports to {na}, FOB",
+             OKABE_ITO["bluish_green"], ""),
+            ("ba_importer_usd", "a_imports_source", f"{na}'s imports from {nb}, {valuation}",
+             OKABE_ITO["vermillion"], "/"),
+        )  # fmt: skip
         traces += [
-            _bars(mirror_df, value, source, name, color, yaxis="y2", pattern=pattern)
+            _bars(mirror_df, value, source, name, color, yaxis="y2", pattern=pattern,
+                  legend="legend2")
             for value, source, name, color, pattern in specs
             if mirror_df[value].notna().any()
-        ]
+        ]  # fmt: skip
 
     # Two stacked panels sharing one x axis, laid out by hand: make_subplots costs ~25 ms.
+    # Each panel has its own legend above it, titled with what the panel compares, so a reader
+    # never has to match a bar to a legend entry across the other panel.
     fig = go.Figure(traces)
-    apply_layout(fig, title=title, height=620 if flows else 460)
+    apply_layout(fig, title=title, height=760 if flows else 480)
     fig.update_layout(barmode="group")
     fig.update_xaxes(dtick=_dtick(mirror_df["year"]), tickformat="d")
+    top_domain = [0.62, 0.92] if flows else [0.0, 0.84]
+    fig.update_layout(
+        yaxis={"domain": top_domain},
+        legend=_legend("Total trade as each side reports it", top_domain[1] + 0.01),
+    )
     if flows:
         axis = {"title": "US$ bn", "tickprefix": "$", "ticksuffix": " bn", "anchor": "x"}
         fig.update_layout(
             xaxis={"anchor": "y2"},
-            yaxis={"domain": [0.56, 1.0]},
-            yaxis2={**axis, "domain": [0.0, 0.44]},
-            annotations=[
-                _panel_title("Total trade as each side reports it", 1.0),
-                _panel_title(
-                    "Exports as the exporter reports them, against the partner's reported imports",
-                    0.44,
-                ),
-            ],
+            yaxis2={**axis, "domain": [0.0, 0.36]},
+            legend2=_legend(
+                "Exports as the exporter reports them,<br>against the partner's reported imports",
+                0.37,
+            ),
         )
     return fig
 
 
-def _panel_title(text: str, y: float) -> dict:
+def _legend(title: str, y: float) -> dict:
     return {
-        "text": text,
+        "title": {"text": title, "side": "top", "font": {"size": 13}},
+        "orientation": "h",
         "x": 0,
-        "y": y,
-        "xref": "paper",
-        "yref": "paper",
         "xanchor": "left",
+        "y": y,
         "yanchor": "bottom",
-        "showarrow": False,
-        "font": {"size": 13},
     }

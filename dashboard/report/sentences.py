@@ -188,13 +188,13 @@ def coverage_summary(observations: pd.DataFrame, reporter: str, partner: str) ->
     years = sorted({int(y) for y in rows["year"]})
     label = basis_label(reporter)
     if not years:
-        return f"No total-trade figures on {label} statistics yet."
+        return f"No total-trade figures on {label} yet."
     if len(years) == 1:
-        return f"One total-trade figure on {label} statistics, for {years[0]}."
+        return f"One total-trade figure on {label}, for {years[0]}."
     span = years[-1] - years[0] + 1
     gaps = span - len(years)
     text = (
-        f"{len(years)} years with a total-trade figure on {label} statistics between "
+        f"{len(years)} years with a total-trade figure on {label} between "
         f"{years[0]} and {years[-1]}"
     )
     if gaps == 0:

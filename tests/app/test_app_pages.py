@@ -75,7 +75,11 @@ def test_targets_page_counts_statuses_on_both_bases():
     body = texts(at)
     assert "judged on China customs (GACC) figures: 3 met, 3 missed" in body
     assert "judged on Kazakhstan statistics (BNS) figures: 3 missed" in body
-    assert len(at.dataframe[0].value) == 20  # 10 targets x 2 bases
+    table = at.dataframe[0].value
+    assert len(table) == 10  # one row per target, both bases side by side
+    row = table.set_index("id").loc["chn-kaz-2022-35bn-2030"]
+    assert row["On China customs (GACC)"] == "met in 2023"
+    assert row["Target"] == "$35 bn by 2030 (2022)"
 
 
 def test_selecting_a_target_opens_it_in_the_tracker():
@@ -83,8 +87,7 @@ def test_selecting_a_target_opens_it_in_the_tracker():
     the assumed 2030. Required growth from 2025's 48.7: (82/48.7) ** (1/5) - 1 = 10.98%."""
     at = open_page("targets")
     table = at.dataframe[0].value
-    row = table.index[(table["Target"] == "chn-kaz-2024-double")
-                      & (table["Statistics"] == "China customs (GACC)")][0]  # fmt: skip
+    row = table.index[table["id"] == "chn-kaz-2024-double"][0]
     at.session_state["targets_table"] = {"selection": {"rows": [int(row)], "columns": []}}
     at.run()
     at.button(key="open_in_tracker").click().run()
@@ -98,7 +101,7 @@ def test_selecting_a_target_opens_it_in_the_tracker():
 def test_all_pairs_toggle_lists_every_target():
     at = open_page("targets")
     at.toggle(key="all_pairs").set_value(True).run()
-    ids = set(at.dataframe[0].value["Target"])
+    ids = set(at.dataframe[0].value["id"])
     assert "chn-kaz-2024-double" in ids and len({i.split("-")[1] for i in ids}) > 3
 
 
@@ -235,3 +238,26 @@ def test_refresh_past_its_deadline_says_so_and_changes_nothing(comtrade, monkeyp
     assert elapsed < 1 + 5  # the page's own runs on a busy machine, not minutes
     assert not (store_dir / STORE_FILE).exists()
     assert set(at.dataframe[0].value["origin"]) == {"snapshot"}
+
+
+def test_pair_selector_lists_only_pairs_with_data_alphabetically():
+    """B2: the five pairs known only from a declared target (UAE–India, UK–India, India–Russia,
+    India–US, Kazakhstan–Central Asia) have no figure, so they are not offered; the rest are in
+    alphabetical order, and the view still opens on China–Kazakhstan."""
+    at = AppTest.from_file(str(APP), default_timeout=TIMEOUT).run()
+    box = at.selectbox(key="pair")
+    labels = [box.format_func(o) for o in box.options] if box.format_func else box.options
+    assert labels == sorted(labels, key=str.casefold)
+    assert box.value == "CHN-KAZ"
+    assert set(box.options).isdisjoint({"ARE-IND", "GBR-IND", "IND-RUS", "IND-USA", "KAZ-XCA"})
+    assert not any(x.startswith("Kazakhstan – ") and "Central Asia" in x for x in labels)
+    assert "China – Russia" in labels and "India – ASEAN" in labels
+
+
+def test_data_page_table_says_qualifiers_in_words_and_leaves_missing_cells_blank():
+    """China–Kazakhstan has floor figures ("exceeded $20 bn"): shown "at least", never the code;
+    the snapshot rows have no retrieval time: an empty cell, not None."""
+    at = open_page("data")
+    df = at.dataframe[0].value
+    assert "at_least" not in set(df["qualifier"]) and "at least" in set(df["qualifier"])
+    assert df["retrieved"].isna().sum() == 0 and (df["retrieved"] == "").all()

@@ -190,7 +190,11 @@ def test_swapping_the_pair_mirrors_every_comparison(rows):
 def test_mirror_figure_traces_values_in_bn_and_integer_years():
     fig = mirror_figure(mirror_table(KZ_2013, "CHN", "KAZ"))
     names = [t.name for t in fig.data]
-    assert names[:3] == ["China customs (GACC)", "Kazakhstan statistics (BNS)", "Gap (CHN − KAZ)"]
+    assert names[:3] == [
+        "China customs (GACC)",
+        "Kazakhstan statistics (BNS)",
+        "Gap: China's figure minus Kazakhstan's",
+    ]
     assert len(fig.data) == 7  # 3 totals/gap + 4 export/import bars
     a, b, gap = fig.data[:3]
     assert list(a.x) == [2013, 2017] and list(a.y) == pytest.approx([28.5, 18.0])
@@ -205,9 +209,22 @@ def test_mirror_figure_traces_values_in_bn_and_integer_years():
     assert list(exports.x) == [2013] and list(exports.y) == pytest.approx([12.5])
     assert exports.name == "China's exports to Kazakhstan, FOB"
     assert list(imports.y) == pytest.approx([8.193])
-    # Colour follows whose statistics; hatching marks goods going from Kazakhstan to China.
-    assert imports.marker.color == b.marker.color and exports.marker.color == a.marker.color
-    assert kz_exports.marker.pattern.shape == "/" and exports.marker.pattern.shape == ""
+    # Hatching marks the importer's figure, set against the exporter's plain bar.
+    assert imports.marker.pattern.shape == "/" and exports.marker.pattern.shape == ""
+    assert kz_exports.marker.pattern.shape == ""
+
+
+def test_mirror_figure_never_gives_two_series_one_colour_and_has_a_legend_per_panel():
+    """Seven series (two totals, the gap, four flows): seven colours. Top panel's traces in
+    ``legend``, bottom panel's in ``legend2``, each legend titled with its panel's subject."""
+    fig = mirror_figure(mirror_table(KZ_2013, "CHN", "KAZ"))
+    colours = [t.marker.color for t in fig.data]
+    assert len(set(colours)) == len(colours) == 7
+    top = [t.legend or "legend" for t in fig.data if (t.yaxis or "y") == "y"]
+    bottom = [t.legend for t in fig.data if t.yaxis == "y2"]
+    assert set(top) == {"legend"} and set(bottom) == {"legend2"} and len(bottom) == 4
+    assert "Total trade" in fig.layout.legend.title.text
+    assert "Exports" in fig.layout.legend2.title.text
 
 
 def test_mirror_figure_adjusted_importer_bars_are_labelled():

@@ -192,11 +192,11 @@ def test_coverage_summary(obs):
     """China customs totals: 1992, 2008, 2010, 2011, 2013, 2017, 2018, 2019, 2021, 2022, 2023,
     2024, 2025 = 13 years; span 1992–2025 = 34 years; 34 - 13 = 21 without a figure."""
     assert coverage_summary(obs, "CHN", "KAZ") == (
-        "13 years with a total-trade figure on China customs (GACC) statistics between 1992 and "
+        "13 years with a total-trade figure on China customs (GACC) between 1992 and "
         "2025; 21 years in between have no figure and are left empty, not estimated."
     )
     assert coverage_summary(obs, "KAZ", "USA") == (
-        "No total-trade figures on Kazakhstan statistics (BNS) statistics yet."
+        "No total-trade figures on Kazakhstan statistics (BNS) yet."
     )
 
 
@@ -258,3 +258,23 @@ def test_probability_summary_on_the_defaults():
     low = probability_summary(assess(track(load_observations(), TrackerInputs(
         Pair("CHN", "KAZ"), "CHN", growth=0.0))).projection)  # fmt: skip
     assert "stays below 50% through 2050" in low
+
+
+def test_coverage_never_says_statistics_twice():
+    """Kazakhstan's basis is named "Kazakhstan statistics (BNS)": the sentence must not add a
+    second "statistics"; one figure (2024) is "One total-trade figure"."""
+    from dashboard.report.sentences import coverage_summary
+
+    obs = pd.DataFrame(
+        [{"reporter": "KAZ", "partner": "CHN", "flow": "total", "year": 2024, "value_usd": 1e9}]
+    )
+    text = coverage_summary(obs, "KAZ", "CHN")
+    assert "statistics statistics" not in text and "(BNS) statistics" not in text
+    assert text == "One total-trade figure on Kazakhstan statistics (BNS), for 2024."
+
+
+def test_one_year_growth_is_singular():
+    from dashboard.analysis.growth import recent_cagr
+
+    described = recent_cagr(pd.Series([10.0, 11.0], index=[2024, 2025])).describe()
+    assert described == "CAGR 2024–2025 (1 year)"

@@ -23,12 +23,11 @@ from dashboard.analysis.targets import (
     target_status,
 )
 from dashboard.charts.targets import (
-    NO_YEAR_TEXT,
     STATUS_COLORS,
     decimal_year,
-    row_label,
     targets_timeline_figure,
 )
+from dashboard.formatting import NO_YEAR_TEXT
 from dashboard.ingest.snapshot import load_observations, load_targets
 
 BN = 1e9
@@ -326,23 +325,42 @@ def test_timeline_segments_colours_and_open_ended_targets():
     assert open_.line.dash == "dash"
     assert open_.showlegend  # its status has no dated target, so it carries the legend entry
     text = by_name["target"][0]
-    assert [t.strip() for t in text.text] == [
-        "$40 bn by 2025",
-        "$30 bn by 2028",
-        f"$20 bn · {NO_YEAR_TEXT}",
+    assert list(text.text) == [
+        "$40 bn by 2025 (announced May 2019)",
+        "$30 bn by 2028 (announced 2024)",
+        f"$20 bn, {NO_YEAR_TEXT} (announced 2024)",
     ]
-    assert list(text.x) == [2025.0, 2028.0, 2032.0]
+    # One row per target (0, 1, 2 from the top), each label just above its row's lines.
+    assert list(text.y) == pytest.approx([-0.36, 0.64, 1.64])
     reached = by_name["first year at target"][0]
-    assert list(reached.x) == [2020.0] and list(reached.y) == [row_label(status.iloc[0])]
-    assert fig.layout.yaxis.autorange == "reversed"
-    assert list(fig.layout.yaxis.categoryarray) == [row_label(r) for r in status.to_dict("records")]
+    assert list(reached.x) == [2020.0] and list(reached.y) == [0.0]
+    assert fig.layout.yaxis.showticklabels is False
     assert fig.layout.xaxis.tickformat == "d"
 
 
-def test_timeline_real_registry_has_one_row_per_status_row(real_status):
+def test_timeline_puts_both_bases_of_a_target_in_one_row():
+    """One target judged on both countries' statistics: the first-named country's line sits on
+    the row (y 0, circles), the partner's just below it (y 0.28, squares); one label."""
+    obs = pd.concat(
+        [_obs({2018: 50, 2020: 60}), _obs({2018: 20, 2020: 25}, reporter="KAZ", partner="CHN")]
+    )
+    status = _status([_target("t", announced="2019-05", value=40, year=2025)], obs)
+    assert status["basis"].tolist() == ["CHN", "KAZ"]
+    fig = targets_timeline_figure(status, basis_names=("China's", "Kazakhstan's"))
+    lines = [t for t in fig.data if t.name in STATUSES]
+    ys = sorted({y for t in lines for y in t.y if y is not None})
+    assert ys == pytest.approx([0.0, 0.28])
+    assert len(next(t for t in fig.data if t.name == "target").text) == 1
+    legend = {t.name: t.marker.symbol for t in fig.data if t.name in ("China's", "Kazakhstan's")}
+    assert legend == {"China's": "circle", "Kazakhstan's": "square"}
+
+
+def test_timeline_real_registry_has_one_row_per_target(real_status):
     fig = targets_timeline_figure(real_status)
     text = next(t for t in fig.data if t.name == "target")
-    assert len(text.x) == len(real_status)
-    assert sum(NO_YEAR_TEXT in s for s in text.text) == real_status["target_year"].isna().sum()
+    targets = real_status.drop_duplicates("id")
+    assert len(text.x) == len(targets)  # one row per target, not per basis
+    assert sum(NO_YEAR_TEXT in s for s in text.text) == targets["target_year"].isna().sum()
+    assert not any("chn-" in s or "at_least" in s for s in text.text)
     drawn = {t.name for t in fig.data} & set(STATUSES)
     assert drawn == set(real_status["status"])

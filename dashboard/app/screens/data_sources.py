@@ -38,6 +38,8 @@ STORE_NOT_WRITABLE = (
     "the local store is damaged, so nothing can be added to it until the site's operator "
     "restores it. The data shown is unchanged."
 )
+#: How a figure was stated, in words (the data's codes are ``reported``/``approx``/``at_least``).
+QUALIFIER_WORDS = {"reported": "as reported", "approx": "about", "at_least": "at least"}
 FIRST_FETCH_YEAR = 2000
 LAST_FETCH_YEAR = date.today().year - 1  # the latest year that can be complete
 #: Seconds a refresh from this page may take in all (26 years and the mirror: ~55 s keyless).
@@ -157,6 +159,20 @@ def render() -> None:
         rows["basis"] = rows["reporter"].map(basis_label)
         rows["value_bn"] = rows["value_usd"] / 1e9
         rows["alt_bn"] = rows["alt_value_usd"] / 1e9
+        # In words, and an empty cell rather than "None" where a row has no such value.
+        rows["qualifier"] = rows["qualifier"].map(QUALIFIER_WORDS).fillna("")
+        text_cols = [
+            "origin",
+            "alt_origin",
+            "source",
+            "source_url",
+            "published",
+            "retrieved",
+            "note",
+            "confidence",
+        ]
+        for col in [c for c in text_cols if c in rows]:
+            rows[col] = rows[col].astype("string").fillna("")
         st.dataframe(
             rows[
                 ["basis", "year", "flow", "value_bn", "origin", "alt_bn", "alt_origin", "qualifier",
@@ -173,13 +189,17 @@ def render() -> None:
                 "alt_bn": st.column_config.NumberColumn("Other figure, US$ bn", format="%.2f"),
                 "alt_origin": "Other from",
                 "source_url": st.column_config.LinkColumn("Link", display_text="open"),
+                "qualifier": "Stated as",
+                "confidence": "Confidence",
+                "source": "Source",
+                "note": "Note",
                 "published": "Published",
                 "retrieved": "Retrieved",
             },
         )  # fmt: skip
 
     # ---- live refresh ----------------------------------------------------------------------------
-    st.subheader("Refresh from UN Comtrade")
+    st.header("Refresh from UN Comtrade")
 
     key = comtrade_key()
     st.caption(
@@ -282,7 +302,7 @@ def render() -> None:
             st.rerun()
 
     # ---- your own series ------------------------------------------------------------------------
-    st.subheader("Your own series")
+    st.header("Your own series")
     st.caption(
         "Upload a CSV with columns year and value (and optionally flow, unit, reporter, partner, "
         "label, source). It becomes a statistics basis in the tracker for this browser session."
@@ -350,7 +370,7 @@ def render() -> None:
                 )
 
     # ---- everything as a file --------------------------------------------------------------------
-    st.subheader("Download everything")
+    st.header("Download everything")
     today = date.today().isoformat()
     with st.container(horizontal=True):
         st.download_button(

@@ -9,7 +9,7 @@ from dashboard.app.links import check_url
 from dashboard.app.texts import MIRROR_STATEMENTS, MIRROR_WHY
 from dashboard.app.urlstate import boolean
 from dashboard.charts.mirror import mirror_figure
-from dashboard.model import basis_label
+from dashboard.model import basis_label, country_name
 from dashboard.report.files import export_stem
 from dashboard.report.sentences import balance_summary, mirror_summary, to_markdown
 
@@ -21,8 +21,9 @@ def render() -> None:
 
     st.title("Mirror statistics")
     st.caption(
-        f"{pair.label}: what each country's own statistics say about the same trade, and how far "
-        "apart they are."
+        f"{pair.label}: what each country's own statistics say about the same trade. The gap is "
+        f"{country_name(pair.a)}'s figure minus {country_name(pair.b)}'s for the same year: the "
+        "same goods, counted twice, by two different offices."
     )
     check_url("mirror", {"cif_fob": boolean(False)})
 
@@ -63,9 +64,9 @@ def render() -> None:
             st.markdown(to_markdown(sentence))
     if has_flows(table):
         st.caption(
-            "Lower panel: each exporter's figure against the partner's recorded imports of "
-            "the same "
-            f"goods. Imports: {table['importer_valuation'].iloc[0]}."
+            "Lower panel: each exporter's figure (plain bars) against the partner's recorded "
+            "imports of the same goods (hatched). Imports: "
+            f"{table['importer_valuation'].iloc[0]}."
         )
 
     download_buttons(

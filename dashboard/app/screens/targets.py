@@ -11,9 +11,9 @@ from dashboard.app.links import check_url
 from dashboard.app.plain import plain
 from dashboard.app.urlstate import boolean
 from dashboard.charts.targets import targets_timeline_figure
-from dashboard.formatting import format_usd
-from dashboard.model import Pair
+from dashboard.model import Pair, basis_label
 from dashboard.report.files import export_stem
+from dashboard.report.registry import registry_table, status_headers
 from dashboard.report.sentences import targets_summary, to_markdown
 
 MULTIPLE_RANGE = (1.0, 10.0)  # the tracker's multiple slider
@@ -83,39 +83,25 @@ def render() -> None:
         st.stop()
 
     status = target_status(chosen, obs, assumed_year=DEFAULT_ASSUMED_YEAR)
-    timeline_fig = targets_timeline_figure(status)
+    names = None if show_all else (basis_label(pair.a), basis_label(pair.b))
+    timeline_fig = targets_timeline_figure(status, basis_names=names)
     st.plotly_chart(timeline_fig, key="targets_chart", config={"displaylogo": False})
     for basis in dict.fromkeys(status["basis"]):
         if basis:
             st.markdown(to_markdown(targets_summary(status, basis)))
     st.caption(
-        "Open-ended targets are drawn to the end of the axis and judged against an assumed "
-        f"{DEFAULT_ASSUMED_YEAR}. On track / off track compares the growth needed from the latest "
-        "figure with the last ten years' growth."
+        "One row per target; its upper line is judged on the first-named country's statistics "
+        "(circles), the lower on the partner's (squares). Open-ended targets are drawn to the end "
+        f"of the axis and judged against an assumed {DEFAULT_ASSUMED_YEAR}. On track / off track "
+        "compares the growth needed from the latest figure with the last ten years' growth."
     )
 
     details = all_targets.set_index("id")[["announced_by", "source", "source_url", "scope"]]
     table = status.join(details, on="id")
-    shown = pd.DataFrame(
-        {
-            "Target": table["id"],
-            "Pair": table["pair"],
-            "Announced": table["announced"],
-            "By": table["announced_by"],
-            "Target, $ bn": table["target_value_usd"] / 1e9,
-            "Year": table["target_year"].astype("string").fillna("no year given"),
-            "Statistics": table["basis_label"],
-            "Status": table["status"],
-            "Reached": table["reached_year"],
-            "Progress": table["progress"].clip(upper=1.0),
-            "Needs a year": table["required_cagr"],
-            "Trend a year": table["historical_cagr"],
-            "Source": table["source_url"],
-            "Note": table["note"],
-        }
-    )
-    st.subheader("All targets")
-    st.caption("Select a row to open that target in the tracker.")
+    shown = registry_table(status, all_targets, None if show_all else pair)
+    first_h, second_h = status_headers(None if show_all else pair)
+    st.header("All targets")
+    st.caption("Select a row to read how each status was worked out and to open it in the tracker.")
     event = st.dataframe(
         shown,
         hide_index=True,
@@ -123,15 +109,13 @@ def render() -> None:
         key="targets_table",
         on_select="rerun",
         selection_mode="single-row",
+        column_order=["Target", *(["Pair"] if show_all else []), first_h, second_h, "Announced",
+                      "By", "Source"],
         column_config={
-            "Target, $ bn": st.column_config.NumberColumn(format="%.1f"),
-            "Reached": st.column_config.NumberColumn(format="%d"),
-            "Progress": st.column_config.ProgressColumn(
-                "Progress", min_value=0.0, max_value=1.0, format="percent",
-                help="Latest figure / target on that basis (full bar: met or exceeded).",
-            ),
-            "Needs a year": st.column_config.NumberColumn(format="percent"),
-            "Trend a year": st.column_config.NumberColumn(format="percent"),
+            "Target": st.column_config.TextColumn(width="large"),
+            first_h: st.column_config.TextColumn(width="medium"),
+            second_h: st.column_config.TextColumn(width="medium"),
+            "By": st.column_config.TextColumn(width="large"),
             "Source": st.column_config.LinkColumn(display_text="source"),
         },
     )  # fmt: skip
@@ -148,9 +132,17 @@ def render() -> None:
 
     rows = event["selection"]["rows"] if event else []
     if rows:
-        row = table.iloc[rows[0]]
+        chosen_id = shown["id"].iloc[rows[0]]
+        mine = table[table["id"] == chosen_id]
+        st.subheader(shown["Target"].iloc[rows[0]])
+        for r in mine.to_dict("records"):
+            where = r["basis_label"] or "Either side"
+            note = r["note"][:1].upper() + r["note"][1:]
+            st.markdown(to_markdown(f"**{where}**: {r['status']}. {note}."))
+        # The tracker opens a target on the basis it was stated in, else the first with data.
+        row = mine.sort_values("basis_stated", ascending=False, kind="stable").iloc[0]
         settings, why = tracker_settings(row, all_targets, obs)
-        label = f"{row['id']} on {row['basis_label']}: {format_usd(row['target_value_usd'])}"
+        label = f"“{shown['Target'].iloc[rows[0]]}” on {row['basis_label']}"
         if settings is None:
             st.info(
                 f"{plain(label)} cannot be opened in the tracker: {plain(why)}.",
