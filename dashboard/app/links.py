@@ -13,6 +13,7 @@ from urllib.parse import urlencode, urlsplit, urlunsplit
 
 import streamlit as st
 
+from dashboard.app.copy_button import copy_button
 from dashboard.app.urlstate import ParamSpec, encode_params, sanitize_params
 
 
@@ -69,5 +70,6 @@ def share_link(
         parts = urlsplit(base)
         path = "/" + page_path.strip("/") if page_path else parts.path
         url = urlunsplit((parts.scheme, parts.netloc, path, query, ""))
-        st.caption("Anyone opening this link sees the same scenario. Copy it with the icon.")
+        st.caption("Anyone opening this link sees the same scenario.")
         st.code(url, language=None, wrap_lines=True)
+        copy_button(url, key=f"{key}_copy")
