@@ -18,7 +18,7 @@ from dashboard.model import DataFileError, Pair
 #: ``app/main.py`` behind an ``st.App`` that warms the server up before the first visit.
 APP_PATH = Path(__file__).resolve().parents[1] / "app" / "server.py"
 #: Modules that add their own subcommands (each has ``register(subparsers)``).
-COMMAND_MODULES = ("dashboard.cli.data", "dashboard.cli.registry")
+COMMAND_MODULES = ("dashboard.cli.data", "dashboard.cli.registry", "dashboard.cli.proxy")
 
 
 class UsageError(Exception):
