@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import importlib.util
 import ipaddress
 import os
 import re
@@ -50,6 +51,18 @@ def template() -> str:
     return (files("dashboard") / "deploy" / "nginx-site.conf.template").read_text(encoding="utf-8")
 
 
+def plotly_bundle() -> str | None:
+    """The URL path of Streamlit's Plotly bundle (its name has a hash that changes with each
+    Streamlit release), or None if it cannot be found. Found on disk, without importing
+    Streamlit (only the app layer imports it)."""
+    spec = importlib.util.find_spec("streamlit")
+    if spec is None or spec.origin is None:
+        return None
+    js = Path(spec.origin).parent / "static" / "static" / "js"
+    found = sorted(js.glob("PlotlyChart.*.js"))
+    return f"/static/js/{found[0].name}" if found else None
+
+
 def _listen(address: str, port: int) -> str:
     with contextlib.suppress(ValueError):
         if ipaddress.ip_address(address).version == 6:
@@ -68,6 +81,7 @@ def site_config(worker_ports: Sequence[int], address: str, port: int, state_dir:
         ),
         "listen": _listen(address, port),
         "state_dir": str(state_dir).rstrip("/") or "/",
+        "preload": f"<{bundle}>; rel=modulepreload" if (bundle := plotly_bundle()) else "",
     }
 
     def fill(match: re.Match[str]) -> str:
