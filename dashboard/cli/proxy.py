@@ -198,9 +198,6 @@ class Proxy:
     worker_ports: list[int] = field(default_factory=list)
     prefix: Path | None = None
 
-    def processes(self) -> list[subprocess.Popen]:
-        return [self.nginx, *self.workers]
-
     def dead(self) -> str | None:
         """The first process that has exited, described, or None."""
         if self.nginx.poll() is not None:
@@ -234,7 +231,7 @@ def running_proxy(
                        "--server.address=127.0.0.1", "--server.headless=true",
                        *serve_args]  # fmt: skip
                 # Own process group: a Ctrl+C in the terminal reaches this command only, which
-                # then stops nginx first and the workers after it.
+                # then stops every group itself (see _stop).
                 started.append(
                     subprocess.Popen(cmd, stdout=subprocess.DEVNULL, start_new_session=True)
                 )
@@ -266,10 +263,22 @@ def _run(args: argparse.Namespace) -> int:
         sys.stdout.write(site_config(ports, args.address, args.port, args.state_dir))
         return 0
     stop = threading.Event()
+
+    def on_signal(signum: int, frame: object) -> None:
+        if stop.is_set():
+            return  # already stopping: a second Ctrl+C must not cut the cleanup short
+        stop.set()
+        if not serving.is_set():
+            # Still waiting for a worker: leave at once (running_proxy's cleanup stops what
+            # was started); once serving, the loop below sees the event.
+            raise ProxyError(f"stopped by {signal.Signals(signum).name} while starting")
+
+    serving = threading.Event()
     for sig in (signal.SIGTERM, signal.SIGINT):
-        signal.signal(sig, lambda *_: stop.set())
+        signal.signal(sig, on_signal)
     try:
         with running_proxy(args.workers, args.address, args.port, args.nginx) as proxy:
+            serving.set()
             print(
                 f"trade-dashboard proxy: open {proxy.url} ({args.workers} workers on ports "
                 f"{', '.join(map(str, proxy.worker_ports))}); Ctrl+C stops them all",

@@ -211,3 +211,27 @@ def test_load_client_sessions_through_the_proxy_have_no_errors(proxy: Running) -
     results = asyncio.run(run())
     assert [e for r in results for e in r.errors] == []
     assert sum(len(r.moves_ms) for r in results) == 18
+
+
+def test_ctrl_c_while_the_workers_start_stops_them_all(tmp_path: Path) -> None:
+    """SIGINT before the workers answer: the command leaves at once (exit 1, saying why) and
+    takes its workers with it, instead of waiting for them to finish starting."""
+    _nginx_or_skip()
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "dashboard", "proxy", "--workers", "2", "--port", str(free_port())],
+        cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+        env={**os.environ, "TRADE_DASHBOARD_DATA_DIR": str(tmp_path)},
+    )  # fmt: skip
+    parent = psutil.Process(proc.pid)
+    deadline = time.monotonic() + 30
+    # Two `serve` wrappers, each with its `streamlit run` under it.
+    while len(parent.children(recursive=True)) < 4 and time.monotonic() < deadline:
+        time.sleep(0.05)
+    children = parent.children(recursive=True)
+    assert len(children) >= 4, "the workers were not started"
+    proc.send_signal(signal.SIGINT)
+    _, err = proc.communicate(timeout=30)
+    assert proc.returncode == 1
+    assert "stopped by SIGINT while starting" in err
+    alive = [c for c in children if c.is_running() and c.status() != psutil.STATUS_ZOMBIE]
+    assert not alive, f"still running: {[c.cmdline() for c in alive]}"
