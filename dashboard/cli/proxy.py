@@ -145,6 +145,21 @@ def free_port(address: str = "127.0.0.1") -> int:
         return s.getsockname()[1]
 
 
+def check_port_free(address: str, port: int) -> None:
+    """ProxyError if nginx could not listen on ``address:port``: better said before the workers
+    spend their start-up time than by nginx after it."""
+    family = socket.AF_INET6 if ":" in address else socket.AF_INET
+    with socket.socket(family) as s:
+        s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # as nginx binds
+        try:
+            s.bind((address, port))
+        except OSError as exc:
+            raise ProxyError(
+                f"cannot listen on {_listen(address, port)} ({exc.strerror}): "
+                "choose another --port or --address"
+            ) from None
+
+
 def _wait_healthy(url: str, proc: subprocess.Popen, name: str, timeout: float) -> None:
     deadline = time.monotonic() + timeout
     while True:
@@ -218,6 +233,7 @@ def running_proxy(
 ) -> Iterator[Proxy]:
     """Start ``workers`` serve processes and nginx; stop them all on exit, whatever happens."""
     binary = find_nginx(nginx)
+    check_port_free(address, port)
     started: list[subprocess.Popen] = []
     with tempfile.TemporaryDirectory(prefix="trade-dashboard-proxy-") as tmp:
         prefix = Path(tmp)

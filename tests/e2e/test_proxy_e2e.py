@@ -191,6 +191,18 @@ def test_static_javascript_comes_gzipped_then_from_the_cache(proxy: Running) -> 
     assert plain.raw.read(decode_content=False) == bundle.read_bytes()
 
 
+def test_pages_ask_for_the_plotly_bundle_at_once(proxy: Running) -> None:
+    """The HTML names Streamlit's own Plotly bundle in a `Link: rel=modulepreload` header (so a
+    far visitor's browser fetches it with the rest), and that URL serves the file."""
+    page = requests.get(proxy.url + "/", timeout=10)
+    link = page.headers.get("Link", "")
+    bundle = next(STATIC_JS.glob("PlotlyChart.*.js"))
+    assert link == f"</static/js/{bundle.name}>; rel=modulepreload"
+    assert requests.get(proxy.url + f"/static/js/{bundle.name}", timeout=30).ok
+    health = requests.get(proxy.url + "/_stcore/health", timeout=10)
+    assert "Link" not in health.headers  # only pages preload
+
+
 def test_load_client_sessions_through_the_proxy_have_no_errors(proxy: Running) -> None:
     """Six protocol sessions (the load test's client: open the tracker, then 3 growth-slider
     moves each, 0.2 s ± 50% apart) through nginx: 6 x 3 = 18 moves, each answered with the

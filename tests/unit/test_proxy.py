@@ -6,6 +6,7 @@ The running proxy (workers, nginx, stickiness, compression, load) is in tests/e2
 from __future__ import annotations
 
 import re
+import socket
 import subprocess
 from pathlib import Path
 
@@ -84,3 +85,22 @@ def test_print_config_uses_fixed_ports_for_a_system_nginx(
 def test_zero_workers_is_a_usage_error(capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["proxy", "--workers", "0"]) == 2
     assert "--workers must be at least 1" in capsys.readouterr().err
+
+
+def test_a_port_in_use_is_reported_before_any_worker_starts(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """A listening socket on the port: exit 1 at once, naming the address and what to change
+    (the workers would otherwise start for nothing and nginx fail after them)."""
+    try:
+        proxy.find_nginx()
+    except proxy.ProxyError as exc:
+        pytest.skip(str(exc))
+    with socket.socket() as busy:
+        busy.bind(("127.0.0.1", 0))
+        busy.listen()
+        port = busy.getsockname()[1]
+        assert main(["proxy", "--port", str(port)]) == 1
+    err = capsys.readouterr().err
+    assert f"cannot listen on 127.0.0.1:{port}" in err
+    assert "choose another --port" in err
