@@ -27,6 +27,7 @@ COMMAND_MODULES = (
     "dashboard.cli.data",
     "dashboard.cli.registry",
     "dashboard.cli.store_admin",
+    "dashboard.cli.proxy",
 )
 
 
