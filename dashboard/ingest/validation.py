@@ -88,6 +88,22 @@ _FRAME_CHECKS = {
 }
 
 
+def _provenance_columns() -> dict[str, pa.Column]:
+    """Where a figure or a target comes from: the same three checked columns in both tables."""
+    return {
+        "source": _text(checks=pa.Check.str_length(min_value=1)),
+        "source_url": _text(
+            checks=pa.Check(lambda s: s.str.match(_URL), error="source_url must be an http(s) URL")
+        ),
+        "published": _text(
+            checks=pa.Check(
+                lambda s: s.map(is_partial_iso_date),
+                error="published must be an ISO date (YYYY, YYYY-MM or YYYY-MM-DD)",
+            )
+        ),
+    }
+
+
 def _text(**kw) -> pa.Column:
     return pa.Column(str, nullable=False, coerce=True, **kw)
 
@@ -125,18 +141,7 @@ def _observation_schema() -> pa.DataFrameSchema:
                 ],
             ),
             "qualifier": _text(checks=pa.Check.isin(QUALIFIERS)),
-            "source": _text(checks=pa.Check.str_length(min_value=1)),
-            "source_url": _text(
-                checks=pa.Check(
-                    lambda s: s.str.match(_URL), error="source_url must be an http(s) URL"
-                )
-            ),
-            "published": _text(
-                checks=pa.Check(
-                    lambda s: s.map(is_partial_iso_date),
-                    error="published must be an ISO date (YYYY, YYYY-MM or YYYY-MM-DD)",
-                )
-            ),
+            **_provenance_columns(),
             "confidence": _text(checks=pa.Check.isin(CONFIDENCE_LEVELS)),
             "note": pa.Column(str, nullable=True, coerce=True),
             "valuation": pa.Column(
@@ -207,17 +212,7 @@ def _target_schema() -> pa.DataFrameSchema:
             "target_year_note": pa.Column(str, nullable=True, coerce=True),
             "basis": pa.Column(str, nullable=True, coerce=True),
             "scope": _text(),
-            "source": _text(checks=pa.Check.str_length(min_value=1)),
-            "source_url": _text(
-                checks=pa.Check(
-                    lambda s: s.str.match(_URL), error="source_url must be an http(s) URL"
-                )
-            ),
-            "published": _text(
-                checks=pa.Check(
-                    lambda s: s.map(is_partial_iso_date), error="published must be an ISO date"
-                )
-            ),
+            **_provenance_columns(),
             "note": pa.Column(str, nullable=True, coerce=True),
         },
         checks=[

@@ -3,7 +3,6 @@ stays an upload on screen (issue #12, bug 1). All stored figures are synthetic t
 
 from __future__ import annotations
 
-import pandas as pd
 from streamlit.testing.v1 import AppTest
 
 from dashboard.app.cache import STORE_DAMAGED_WARNING, UPLOAD_STATE_KEY
@@ -11,29 +10,9 @@ from dashboard.ingest.store import LocalStore
 from dashboard.ingest.upload import parse_upload
 from tests.app.test_app_pages import open_page
 from tests.support.paths import APP
+from tests.support.rows import fetched_rows
 
 TIMEOUT = 60
-
-
-def _fetched(*years: int) -> pd.DataFrame:
-    return pd.DataFrame(
-        [
-            {
-                "reporter": "CHN",
-                "partner": "KAZ",
-                "year": y,
-                "flow": "total",
-                "value_usd": 1e9 * (y - 1980),
-                "qualifier": "reported",
-                "source": "UN Comtrade",
-                "source_url": f"https://example.org/{y}",
-                "published": "2026-01-15",
-                "confidence": "high",
-                "note": "synthetic",
-            }
-            for y in years
-        ]
-    )
 
 
 def test_a_damaged_store_shows_the_shipped_data_with_a_short_warning(tmp_path, monkeypatch):
@@ -42,7 +21,7 @@ def test_a_damaged_store_shows_the_shipped_data_with_a_short_warning(tmp_path, m
     gives visitors no command to run."""
     monkeypatch.setenv("TRADE_DASHBOARD_DATA_DIR", str(tmp_path / "store"))
     store = LocalStore(tmp_path / "store")
-    store.upsert(_fetched(1995, 1996, 1997))
+    store.upsert(fetched_rows([1995, 1996, 1997]))
     lines = store.path.read_bytes().splitlines(keepends=True)
     store.path.write_bytes(b"".join(lines[:-1]))
 

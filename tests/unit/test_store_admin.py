@@ -3,41 +3,25 @@ store from the command line (issue #13, finding 7). All figures are synthetic te
 
 from __future__ import annotations
 
-import pandas as pd
+from functools import partial
+
 import pytest
 
 from dashboard.cli.main import main
 from dashboard.ingest.store import DATA_DIR_ENV, LocalStore
-
-
-def _rows(*years: int) -> pd.DataFrame:
-    return pd.DataFrame(
-        [
-            {
-                "reporter": "CHN",
-                "partner": "KAZ",
-                "year": y,
-                "flow": "total",
-                "value_usd": 1e9 * (y - 2000),
-                "qualifier": "reported",
-                "source": "UN Comtrade",
-                "source_url": f"https://example.org/{y}",
-                "published": "2026-01-15",
-                "confidence": "high",
-                "note": "synthetic",
-            }
-            for y in years
-        ]
-    )
+from tests.support.rows import fetched_rows
 
 
 @pytest.fixture
 def store(tmp_path, monkeypatch) -> LocalStore:
     monkeypatch.delenv(DATA_DIR_ENV, raising=False)
     s = LocalStore(tmp_path / "store")
-    s.upsert(_rows(2021, 2022))  # version 1: 2 rows
-    s.upsert(_rows(2023))  # version 2: 3 rows; version 1 is now the previous one
+    s.upsert(_rows([2021, 2022]))  # version 1: 2 rows
+    s.upsert(_rows([2023]))  # version 2: 3 rows; version 1 is now the previous one
     return s
+
+
+_rows = partial(fetched_rows, value=lambda y: 1e9 * (y - 2000))
 
 
 def test_check_a_healthy_store(store, capsys):
@@ -70,7 +54,7 @@ def test_check_then_restore_a_file_cut_short(store, capsys):
 
 def test_restore_without_a_previous_version_fails_clearly(tmp_path, capsys):
     s = LocalStore(tmp_path / "fresh")
-    s.upsert(_rows(2021))
+    s.upsert(_rows([2021]))
     before = s.path.read_bytes()
     assert main(["store", "restore", "--data-dir", str(s.directory)]) == 1
     err = capsys.readouterr().err

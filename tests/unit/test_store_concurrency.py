@@ -10,34 +10,17 @@ from __future__ import annotations
 
 import multiprocessing as mp
 
-import pandas as pd
 import pytest
 
 from dashboard.ingest.store import LocalStore
+from tests.support.rows import fetched_rows
 
 ROUNDS = 6
 YEARS_PER_ROUND = 3
 
 
-def _rows(reporter: str, partner: str, years: range) -> pd.DataFrame:
-    return pd.DataFrame(
-        [
-            {
-                "reporter": reporter,
-                "partner": partner,
-                "year": y,
-                "flow": "total",
-                "value_usd": 1e9 + y,
-                "qualifier": "reported",
-                "source": "UN Comtrade",
-                "source_url": f"https://example.org/{reporter}/{y}",
-                "published": "2026-01-15",
-                "confidence": "high",
-                "note": "synthetic",
-            }
-            for y in years
-        ]
-    )
+def _rows(reporter: str, partner: str, years: range):
+    return fetched_rows(years, reporter=reporter, partner=partner, value=lambda y: 1e9 + y)
 
 
 def _writer(directory: str, reporter: str, partner: str, barrier, errors) -> None:

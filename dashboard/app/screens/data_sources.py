@@ -273,23 +273,20 @@ def render() -> None:
                 st.session_state.pop(_JOB_KEY, None)
                 status.update(label="Not stored: the local store is damaged", state="error")
                 st.error(STORE_NOT_WRITABLE, icon=":material/error:")
-            except ComtradeDeadlineError as exc:
-                st.session_state.pop(_JOB_KEY, None)
-                status.update(label="The refresh took too long; nothing was changed", state="error")
-                show_plain(
-                    exc,
-                    "error",
-                    tail="The existing data is still in use; try again later or with fewer years.",
-                    icon=":material/timer_off:",
-                )
             except (SourceError, UnknownCountryError, DataFileError, OSError, ValueError) as exc:
                 st.session_state.pop(_JOB_KEY, None)
-                status.update(label="The refresh failed; nothing was changed", state="error")
+                late = isinstance(exc, ComtradeDeadlineError)
+                status.update(
+                    label="The refresh took too long; nothing was changed"
+                    if late
+                    else "The refresh failed; nothing was changed",
+                    state="error",
+                )
                 show_plain(
                     exc,
                     "error",
                     tail="The existing data is still in use; try again later or with fewer years.",
-                    icon=":material/cloud_off:",
+                    icon=":material/timer_off:" if late else ":material/cloud_off:",
                 )
             else:
                 status.update(label="Refreshed from UN Comtrade", state="complete")
