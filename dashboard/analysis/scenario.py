@@ -21,8 +21,14 @@ from dataclasses import dataclass, fields
 import pandas as pd
 
 from dashboard.analysis.growth import CagrWindow, long_run_cagr, recent_cagr, required_cagr
+from dashboard.analysis.targets import TrackedTarget
 from dashboard.analysis.tracker import TrackerInputs
 from dashboard.model import Pair
+
+#: Fewer observations than this and growth and volatility are not estimable: the tracker says so
+#: and the trend presets are labelled as stand-ins (three intervals are the least a dispersion
+#: needs).
+MIN_TREND_OBSERVATIONS = 4
 
 #: Preset keys, in the order they are offered.
 PRESET_KEYS: tuple[str, ...] = ("long_run", "recent", "required", "custom")
@@ -62,14 +68,22 @@ def scenario_presets(series: pd.Series, target_value: float, target_year: int) -
         )
     long_run = long_run_cagr(s)
     recent = recent_cagr(s)
+    # Too few figures for a trend: the rates are still the figures' own change, said to be one.
+    few = (
+        f" (only {len(s)} figures: no trend can be estimated, so this is a stand-in)"
+        if len(s) < MIN_TREND_OBSERVATIONS
+        else ""
+    )
     needed = CagrWindow(
         latest_year,
         int(target_year),
         required_cagr(latest_value, target_value, target_year - latest_year),
     )
     return {
-        "long_run": Preset("long_run", long_run.rate, f"Long-run: {long_run.describe()}", long_run),
-        "recent": Preset("recent", recent.rate, f"Recent: {recent.describe()}", recent),
+        "long_run": Preset(
+            "long_run", long_run.rate, f"Long-run: {long_run.describe()}{few}", long_run
+        ),
+        "recent": Preset("recent", recent.rate, f"Recent: {recent.describe()}{few}", recent),
         "required": Preset(
             "required",
             needed.rate,
@@ -112,6 +126,7 @@ class Controls:
     compare: bool
     shock_year: int
     shock_size: float  # 0 means no shock
+    target: str = "own"  # a declared target's registry id, or "own" (base year × multiple)
 
     @classmethod
     def widget_keys(cls) -> tuple[str, ...]:
@@ -143,15 +158,33 @@ def resolve(
     series: pd.Series,
     controls: Controls,
     basis_name: str | None = None,
+    declared: TrackedTarget | None = None,
 ) -> Scenario:
     """The scenario ``controls`` describe, for ``series`` (US dollars by year) of ``reporter``.
+
+    With ``declared`` (the target ``controls.target`` names) the target is its dollar value, the
+    same on every basis, and its base is the one the declaration named; otherwise it is the
+    user's own: the base year's value on this basis × the multiple.
 
     A preset uses its exact rate (so the page matches ``trade-dashboard scenario`` to the digit);
     only "custom" takes the slider's rounded value. Raises KeyError when the base year has no
     observation and ValueError when no growth can be derived (the page's controls prevent both).
     """
     c = controls
-    target_value = float(series[c.base_year]) * c.multiple
+    if declared is not None and declared.declared:
+        target_value = declared.value_usd
+        base_year = declared.base_year if declared.base_year is not None else int(c.base_year)
+        multiple = declared.multiple if declared.multiple is not None else float("nan")
+        fixed = {
+            "target_value": target_value,
+            "target_name": declared.label,
+            "target_id": declared.id,
+            "declared_base_value": declared.base_value_usd,
+        }
+    else:
+        target_value = float(series[c.base_year]) * c.multiple
+        base_year, multiple = int(c.base_year), float(c.multiple)
+        fixed = {"target_name": f"Your own target (hypothetical): {c.multiple:g}× {c.base_year}"}
     if c.preset == "custom":
         growth = GrowthChoice(c.growth / 100, "custom", "Custom: set by hand")
     else:
@@ -160,13 +193,14 @@ def resolve(
     inputs = TrackerInputs(
         pair,
         reporter,
-        int(c.base_year),
-        float(c.multiple),
+        int(base_year),
+        float(multiple),
         int(c.target_year),
         growth.rate,
         int(c.shock_year) if c.shock_size != 0 else None,
         c.shock_size / 100 if c.shock_size != 0 else 0.0,
         basis_name=basis_name,
+        **fixed,
     )
     return Scenario(
         inputs,

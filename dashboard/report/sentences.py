@@ -17,11 +17,15 @@ labels that may come from a user's upload, so pass them through :func:`to_markdo
 from __future__ import annotations
 
 import math
+from collections.abc import Mapping
 from datetime import date
+from typing import Any
 
 import pandas as pd
 
 from dashboard.analysis.series import basis_rows, pair_mask
+from dashboard.analysis.targets import OWN_TARGET
+from dashboard.analysis.targets import money as tmoney
 from dashboard.analysis.tracker import TrackerResult
 from dashboard.analysis.uncertainty import Projection
 from dashboard.formatting import format_pct, format_usd
@@ -64,6 +68,10 @@ def _years(n: int) -> str:
 def _target_name(result: TrackerResult) -> str:
     multiple = result.inputs.multiple
     value = format_usd(result.target_value)
+    if result.inputs.target_id != "own":
+        return f"the declared {value} target"
+    if result.inputs.target_name:
+        return f"your own (hypothetical) {value} target"
     named = {2.0: "doubling", 3.0: "tripling"}.get(round(multiple, 9))
     if named:
         return f"the {value} {named} target"
@@ -250,6 +258,68 @@ def probability_summary(projection: Projection) -> str:
     return head + tail
 
 
+# -- the verdict ----------------------------------------------------------------------------------
+
+
+def basis_words(reporter: str) -> str:
+    """A statistics basis in a sentence: "China's customs figures", "Kazakhstan's statistics"."""
+    label = basis_label(reporter)
+    kind = "customs figures" if "customs" in label.lower() else "statistics"
+    return f"{country_name(reporter)}'s {kind}"
+
+
+def _judged(status: Mapping[str, Any], chance: float | None, year: int) -> str:
+    """What one basis says about the target, after its status word."""
+    s = status["status"]
+    if s == "met":
+        return f"reached in {int(status['reached_year'])}"
+    if s == "missed":
+        reached = status.get("reached_year")
+        late = f", reached only in {int(reached)}" if pd.notna(reached) else ""
+        return f"not reached by {int(status['target_year'])}{late}"
+    if s in ("on track", "off track"):
+        return "" if chance is None else f"{share(chance)} chance by {year}"
+    return str(status.get("note") or "").split(";")[0]
+
+
+def verdict_sentence(
+    status: Mapping[str, Any],
+    chance: float | None,
+    target_year: int,
+    other: tuple[Mapping[str, Any], float | None] | None = None,
+) -> str:
+    """The tracker's answer in one sentence: met (in year Y), missed, on track, off track or not
+    assessable, on the chosen statistics, with the chance by the target year; then the other
+    basis's, when it has data.
+
+    ``status`` is a row of :func:`dashboard.analysis.targets.judge_target` (the registry's rule);
+    ``chance`` P(target met in ``target_year``) on the recent trend. For example "Off track on
+    Kazakhstan's statistics: a 44% chance of $82 bn by 2030; on China's customs figures, on
+    track, 58%."
+    """
+    s = status["status"]
+    where = basis_words(status["basis"]) if status["basis"] else "either side's statistics"
+    money = tmoney(status["target_value_usd"]) if pd.notna(status["target_value_usd"]) else ""
+    if s in ("on track", "off track") and chance is not None:
+        head = f"{s.capitalize()} on {where}: a {share(chance)} chance of {money} by {target_year}"
+    elif s == "met":
+        head = f"Met in {int(status['reached_year'])} on {where}: {money} reached"
+    else:
+        detail = _judged(status, chance, target_year)
+        head = f"{s.capitalize()} on {where}" + (f": {detail}" if detail else "")
+    if other is not None and other[0]["basis"]:
+        o, o_chance = other
+        if o["status"] in ("on track", "off track") and o_chance is not None:
+            tail = f"{o['status']}, {share(o_chance)}"
+        elif o["status"] == "met":
+            tail = f"met in {int(o['reached_year'])}"
+        else:
+            detail = _judged(o, o_chance, target_year)
+            tail = o["status"] + (f": {detail}" if detail else "")
+        head += f"; on {basis_words(o['basis'])}, {tail}"
+    return head + "."
+
+
 # -- where a target comes from --------------------------------------------------------------------
 
 
@@ -280,11 +350,39 @@ def _when(iso: str) -> str:
 
 
 def target_origin_markdown(
-    observations: pd.DataFrame, targets: pd.DataFrame, pair: Pair, reporter: str, base_year: int
+    observations: pd.DataFrame,
+    targets: pd.DataFrame,
+    pair: Pair,
+    reporter: str,
+    base_year: int,
+    target_id: str | None = None,
 ) -> str:
-    """Where the headline target comes from, and what the chosen basis says for the base year."""
+    """Where the target on screen comes from, and what the chosen basis says for the base year.
+
+    ``target_id``: the registry id of the target shown, ``"own"`` for the user's hypothetical
+    one, None for the pair's headline target.
+    """
     parts: list[str] = []
-    t = headline_target(targets, pair)
+    if target_id == OWN_TARGET:
+        t = None
+        declared = targets[pair_mask(targets, pair, "country_a", "country_b")]
+        declared = declared[
+            declared["target_value_usd"].notna() | declared["target_multiple"].notna()
+        ]
+        none = (
+            f" No numeric trade target has been declared for {pair.label}."
+            if declared.empty
+            else ""
+        )
+        parts.append(
+            f"**Where the target comes from.** Your own target, a hypothetical: {base_year}'s "
+            f"value on {basis_label(reporter)} figures times the multiple you chose.{none}"
+        )
+    elif target_id is not None:
+        match = targets[targets["id"] == target_id]
+        t = match.iloc[0] if len(match) else None
+    else:
+        t = headline_target(targets, pair)
     if t is not None:
         if pd.notna(t["target_multiple"]):
             verb = {2.0: "double", 3.0: "triple"}.get(float(t["target_multiple"]))
@@ -305,6 +403,20 @@ def target_origin_markdown(
             f"Source: {link(t['source'], t['source_url'])}."
         )
     rows = basis_rows(observations, reporter, pair.other(reporter))
+    if t is not None and pd.notna(t["target_multiple"]) and pd.notna(t["base_value_usd"]):
+        declared_base = float(t["base_value_usd"])
+        here = rows[rows["year"] == int(t["base_year"])]
+        if len(here) and abs(float(here["value_usd"].iloc[0]) - declared_base) >= 0.05e9:
+            goal = format_usd(declared_base * float(t["target_multiple"]))
+            parts.append(
+                f"The target is {escape_markdown(goal)}"
+                f" on every basis: it is computed from the base the declaration named, "
+                f"{int(t['base_year'])}'s {escape_markdown(format_usd(declared_base))}, not from "
+                f"{escape_markdown(basis_label(reporter))}'s "
+                f"{escape_markdown(format_usd(float(here['value_usd'].iloc[0])))} for that year: "
+                "a pledge is an amount of trade, judged the same way on each side's figures."
+            )
+        base_year = int(t["base_year"])
     base = rows[rows["year"] == base_year]
     if len(base):
         b = base.iloc[0]
