@@ -78,5 +78,5 @@ def test_controls_name_the_widget_keys():
     """The page reads the session by these names: they must be the widgets' keys."""
     assert Controls.widget_keys() == (
         "basis", "base_year", "multiple", "target_year", "preset", "growth", "vol_manual",
-        "volatility", "method", "compare", "shock_year", "shock_size",
+        "volatility", "method", "compare", "shock_year", "shock_size", "target",
     )  # fmt: skip
