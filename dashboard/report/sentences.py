@@ -274,9 +274,7 @@ def _judged(status: Mapping[str, Any], chance: float | None, year: int) -> str:
     if s == "met":
         return f"reached in {int(status['reached_year'])}"
     if s == "missed":
-        reached = status.get("reached_year")
-        late = f", reached only in {int(reached)}" if pd.notna(reached) else ""
-        return f"not reached by {int(status['target_year'])}{late}"
+        return str(status.get("note") or "").split(";")[0]
     if s in ("on track", "off track"):
         return "" if chance is None else f"{share(chance)} chance by {year}"
     return str(status.get("note") or "").split(";")[0]
@@ -301,7 +299,10 @@ def verdict_sentence(
     where = basis_words(status["basis"]) if status["basis"] else "either side's statistics"
     money = tmoney(status["target_value_usd"]) if pd.notna(status["target_value_usd"]) else ""
     if s in ("on track", "off track") and chance is not None:
-        head = f"{s.capitalize()} on {where}: a {share(chance)} chance of {money} by {target_year}"
+        pct = share(chance)
+        # "an 81%", "an 8%", "an 11%", "an 18%": said "eighty", "eight", "eleven", "eighteen".
+        article = "an" if pct in ("8%", "11%", "18%") or (pct[0] == "8" and len(pct) == 3) else "a"
+        head = f"{s.capitalize()} on {where}: {article} {pct} chance of {money} by {target_year}"
     elif s == "met":
         head = f"Met in {int(status['reached_year'])} on {where}: {money} reached"
     else:
@@ -337,6 +338,11 @@ def headline_target(targets: pd.DataFrame, pair: Pair) -> pd.Series | None:
         return None
     rows = rows.assign(_has_multiple=rows["target_multiple"].notna())
     return rows.sort_values(["_has_multiple", "announced"]).iloc[-1]
+
+
+def _on(iso: str) -> str:
+    """ "On 3 July 2024", "In July 2024", "In 2022": the announcement at its known precision."""
+    return ("On " if len(str(iso).split("-")) == 3 else "In ") + _when(str(iso))
 
 
 def _when(iso: str) -> str:
@@ -398,7 +404,7 @@ def target_origin_markdown(
             note = escape_markdown(t["target_year_note"]) if t["target_year_note"] else "no year"
             when = f"with no target year ({note}), so the target year here is an assumption"
         parts.append(
-            f"**Where the target comes from.** On {_when(t['announced'])}, "
+            f"**Where the target comes from.** {_on(t['announced'])}, "
             f"{escape_markdown(t['announced_by'])}: a pledge {escape_markdown(goal)}, {when}. "
             f"Source: {link(t['source'], t['source_url'])}."
         )
@@ -417,6 +423,8 @@ def target_origin_markdown(
                 "a pledge is an amount of trade, judged the same way on each side's figures."
             )
         base_year = int(t["base_year"])
+    if t is not None and target_id is not None and pd.isna(t["base_year"]):
+        base_year = -1  # a dollar target without a base: no base-year figure to show
     base = rows[rows["year"] == base_year]
     if len(base):
         b = base.iloc[0]
