@@ -200,6 +200,7 @@ def resolve(
         int(c.shock_year) if c.shock_size != 0 else None,
         c.shock_size / 100 if c.shock_size != 0 else 0.0,
         basis_name=basis_name,
+        growth_source=growth.label,
         **fixed,
     )
     return Scenario(

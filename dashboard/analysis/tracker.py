@@ -54,6 +54,8 @@ class TrackerInputs:
     #: The target in words, for cards, legend and downloads; and its registry id ("own": yours).
     target_name: str | None = None
     target_id: str = "own"
+    #: What the growth is, in words ("Recent: CAGR 2017–2025 (8 years)", "Custom: set by hand").
+    growth_source: str | None = None
     #: The base value the declaration named (a declared target's base year need not be observed).
     declared_base_value: float | None = None
 

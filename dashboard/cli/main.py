@@ -70,6 +70,7 @@ def _scenario(args: argparse.Namespace) -> int:
     if args.growth is not None and args.preset is not None:
         raise UsageError("give either --growth or --preset, not both")
     growth = args.growth
+    source = None if growth is None else "given with --growth"
     try:
         if args.preset is not None and args.preset != "custom":
             series = basis_series(observations, args.reporter, args.partner)
@@ -78,11 +79,12 @@ def _scenario(args: argparse.Namespace) -> int:
                     f"no {args.reporter} observation for base year {args.base_year}"
                 )
             target = float(series[args.base_year]) * args.multiple
-            growth = scenario_presets(series, target, args.target_year)[args.preset].growth
+            preset = scenario_presets(series, target, args.target_year)[args.preset]
+            growth, source = preset.growth, preset.label
         inputs = TrackerInputs(
             pair=pair, reporter=args.reporter, base_year=args.base_year, multiple=args.multiple,
             target_year=args.target_year, growth=growth, shock_year=args.shock_year,
-            shock_size=args.shock_size,
+            shock_size=args.shock_size, growth_source=source,
         )  # fmt: skip
         result = track(observations, inputs)
         outlook = assess(result, volatility=args.volatility, method=args.method, seed=args.seed)

@@ -412,15 +412,18 @@ def target_origin_markdown(
     if t is not None and pd.notna(t["target_multiple"]) and pd.notna(t["base_value_usd"]):
         declared_base = float(t["base_value_usd"])
         here = rows[rows["year"] == int(t["base_year"])]
-        if len(here) and abs(float(here["value_usd"].iloc[0]) - declared_base) >= 0.05e9:
+        figure = float(here["value_usd"].iloc[0]) if len(here) else None
+        if figure is None or abs(figure - declared_base) >= 0.05e9:
             goal = format_usd(declared_base * float(t["target_multiple"]))
+            theirs = (
+                f"{format_usd(figure)} for that year" if figure is not None else "no figure for it"
+            )
             parts.append(
-                f"The target is {escape_markdown(goal)}"
-                f" on every basis: it is computed from the base the declaration named, "
-                f"{int(t['base_year'])}'s {escape_markdown(format_usd(declared_base))}, not from "
-                f"{escape_markdown(basis_label(reporter))}'s "
-                f"{escape_markdown(format_usd(float(here['value_usd'].iloc[0])))} for that year: "
-                "a pledge is an amount of trade, judged the same way on each side's figures."
+                f"The target is {escape_markdown(goal)} on every basis: it is computed from the "
+                f"base the declaration named, {int(t['base_year'])}'s "
+                f"{escape_markdown(format_usd(declared_base))}, although "
+                f"{escape_markdown(basis_label(reporter))} has {escape_markdown(theirs)}: a "
+                "pledge is an amount of trade, judged the same way on each side's figures."
             )
         base_year = int(t["base_year"])
     if t is not None and target_id is not None and pd.isna(t["base_year"]):
