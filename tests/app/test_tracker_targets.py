@@ -124,9 +124,13 @@ def test_every_pair_shows_a_target_a_verdict_and_no_projection_through_the_past(
     at = opened(pair=PAIRS[code])
     assert not at.exception
     text = verdict(at)
-    assert text.split(" on ")[0] in {"Met", "Missed", "On track", "Off track", "Not assessable"} or (
-        text.startswith("Met in")
-    )
+    assert text.split(" on ")[0] in {
+        "Met",
+        "Missed",
+        "On track",
+        "Off track",
+        "Not assessable",
+    } or (text.startswith("Met in"))
     target = at.selectbox(key="target").value
     if code in NO_DECLARED_TARGET:
         assert target == "own"
