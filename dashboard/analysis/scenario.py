@@ -22,7 +22,7 @@ import pandas as pd
 
 from dashboard.analysis.growth import CagrWindow, long_run_cagr, recent_cagr, required_cagr
 from dashboard.analysis.targets import TrackedTarget
-from dashboard.analysis.tracker import TrackerInputs
+from dashboard.analysis.tracker import ScenarioError, TrackerInputs
 from dashboard.model import Pair
 
 #: Fewer observations than this and growth and volatility are not estimable: the tracker says so
@@ -52,18 +52,18 @@ def scenario_presets(series: pd.Series, target_value: float, target_year: int) -
     * ``required``: the CAGR that reaches ``target_value`` exactly in ``target_year``;
     * ``custom``: the user's own rate; it starts at the recent CAGR so the slider opens there.
 
-    Raises ValueError with fewer than two observations, a non-positive target or a target year not
-    after the latest observation.
+    Raises ScenarioError (a ValueError) with fewer than two observations, a non-positive target
+    or a target year not after the latest observation.
     """
     s = series.dropna().sort_index()
     if len(s) < 2:
-        raise ValueError("need at least two observations for growth presets")
+        raise ScenarioError("need at least two observations for growth presets")
     if target_value <= 0:
-        raise ValueError(f"target value must be positive, got {target_value}")
+        raise ScenarioError(f"target value must be positive, got {target_value}")
     latest_year = int(s.index[-1])
     latest_value = float(s.iloc[-1])
     if target_year <= latest_year:
-        raise ValueError(
+        raise ScenarioError(
             f"target year {target_year} must be after the latest observation ({latest_year})"
         )
     long_run = long_run_cagr(s)
@@ -167,8 +167,9 @@ def resolve(
     user's own: the base year's value on this basis × the multiple.
 
     A preset uses its exact rate (so the page matches ``trade-dashboard scenario`` to the digit);
-    only "custom" takes the slider's rounded value. Raises KeyError when the base year has no
-    observation and ValueError when no growth can be derived (the page's controls prevent both).
+    only "custom" takes the slider's rounded value. Raises ScenarioError, the project's own error,
+    when the base year has no observation or no growth can be derived (the page's controls
+    prevent both), so callers catch it and nothing else.
     """
     c = controls
     if declared is not None and declared.declared:
@@ -182,6 +183,9 @@ def resolve(
             "declared_base_value": declared.base_value_usd,
         }
     else:
+        if c.base_year not in series.index:
+            years = ", ".join(str(y) for y in series.index)
+            raise ScenarioError(f"no observation for base year {c.base_year} (observed: {years})")
         target_value = float(series[c.base_year]) * c.multiple
         base_year, multiple = int(c.base_year), float(c.multiple)
         fixed = {"target_name": f"Your own target (hypothetical): {c.multiple:g}× {c.base_year}"}
