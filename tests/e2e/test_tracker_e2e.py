@@ -16,6 +16,7 @@ from tests.e2e.helpers import (
     chart_selector,
     chart_trace,
     chart_trace_y,
+    choose_option,
     download,
     metric_value,
     open_app,
@@ -117,9 +118,7 @@ def test_opened_target_is_in_the_address_bar_and_a_copied_link_reopens_it(page, 
     that address opened elsewhere shows the same target, its declared year (no assumption
     slider) and where it comes from."""
     open_app(page, app_url)
-    by_key(page, "target").get_by_test_id("stSelectbox").click()
-    page.get_by_role("option", name="$40 bn by 2030 (Tokayev, May 2023)").click()
-    wait_for_app_run(page)
+    choose_option(page, "target", "$40 bn by 2030 (Tokayev, May 2023)")
     expect(page).to_have_url(re.compile(r"target=chn-kaz-2023-40bn-2030"))
     other = browser.new_page()
     try:
