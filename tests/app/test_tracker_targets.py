@@ -11,7 +11,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from dashboard.cli.main import main as cli
-from tests.support.apptest import app
+from tests.support.apptest import app, switch_screen
 
 PAIRS = {
     "CHN-KAZ": "China – Kazakhstan",
@@ -109,12 +109,29 @@ def test_garbage_target_id_gives_a_notice_and_the_default():
 
 
 def test_registry_button_opens_the_target_in_the_tracker():
-    """B1 from the registry: the button's callback sets the target id and the tracker opens it
-    (the URL then carries target=<id>)."""
+    """B1 from the registry: "Open chn-kaz-2023-40bn-2030 ..." lands on that target (not the
+    doubling pledge), with target=<id> in the URL and its origin described."""
     at = opened()
-    at.session_state["target"] = "chn-kaz-2023-40bn-2030"
+    switch_screen(at, "targets").run()
+    table = at.dataframe[0].value
+    row = table.index[(table["Target"] == "chn-kaz-2023-40bn-2030")
+                      & (table["Statistics"] == "China customs (GACC)")][0]  # fmt: skip
+    at.session_state["targets_table"] = {"selection": {"rows": [int(row)], "columns": []}}
     at.run()
+    at.button(key="open_in_tracker").click().run()
+    assert not at.exception
+    assert at.selectbox(key="target").value == "chn-kaz-2023-40bn-2030"
+    assert kpis(at)["Declared target"] == "$40.0 bn"
     assert at.query_params["target"] == "chn-kaz-2023-40bn-2030"
+    origin = next(m.value for m in at.markdown if "Where the target comes from" in m.value)
+    assert "17 May 2023" in origin
+
+
+def test_the_chosen_target_survives_a_visit_to_another_page():
+    at = opened(target="chn-kaz-2023-40bn-2030")
+    switch_screen(at, "mirror").run()
+    switch_screen(at, "tracker").run()
+    assert at.selectbox(key="target").value == "chn-kaz-2023-40bn-2030"
 
 
 @pytest.mark.parametrize("code", sorted(PAIRS))
