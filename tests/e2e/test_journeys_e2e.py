@@ -81,12 +81,12 @@ def test_multiple_slider_moves_target_line_and_kpis(page, app_url):
     """Multiple 2.0 -> 3.0 (ten steps of 0.1). Target 3 x 43.82 = 131.46 bn ("$131.5 bn");
     progress 48.7 / 131.46 = 37.0%; required growth (131.46 / 48.7) ** (1/5) - 1 = 21.97%."""
     open_app(page, f"{app_url}/?target=own")  # your own target: 2 × 2024
-    before = chart_trace(page, "Target")
+    before = chart_trace(page, "Your own target")
     assert before["y"] == pytest.approx([87.64, 87.64])  # 2 x 43.82
     press_slider(page, "multiple", "ArrowRight", 10)
-    after = wait_for_trace_change(page, "Target", before["y"])
+    after = wait_for_trace_change(page, "Your own target", before["y"])
     expect_no_exception(page)
-    assert after["name"] == "Target: $131.5 bn"
+    assert after["name"] == "Your own target (hypothetical): $131.5 bn"
     assert after["y"] == pytest.approx([131.46, 131.46])
     k = kpis(page)
     assert k["Your own target (hypothetical, 3× 2024)"] == "$131.5 bn"
@@ -222,7 +222,7 @@ def test_address_bar_follows_fast_keyboard_moves(page, app_url):
     it restores another view."""
     open_app(page, f"{app_url}/?target=own")  # your own target: 2 × 2024
     press_slider(page, "multiple", "ArrowRight", 10)
-    wait_for_trace_name(page, "Target: $131.5 bn")
+    wait_for_trace_name(page, "Your own target (hypothetical): $131.5 bn")
     expect(page).to_have_url(re.compile(r"[?&]multiple=3(&|$)"))
 
 
@@ -232,7 +232,7 @@ def test_address_bar_after_a_move_restores_the_view(page, app_url, browser):
     growth but no preset would mean a hand-set rate)."""
     open_app(page, f"{app_url}/?target=own")  # your own target: 2 × 2024
     press_slider(page, "multiple", "ArrowRight", 1)
-    wait_for_trace_name(page, "Target: $92.0 bn")
+    wait_for_trace_name(page, "Your own target (hypothetical): $92.0 bn")
     expect(page).to_have_url(re.compile(r"[?&]multiple=2.1(&|$)"))
     other = browser.new_context().new_page()
     try:
@@ -312,7 +312,10 @@ def test_good_upload_becomes_a_basis_in_the_tracker(page, app_url):
     expect(page.get_by_test_id("stAlertContentSuccess")).to_have_count(1)
     # Navigate inside the app (a new page load would start a new session without the upload).
     page.get_by_test_id("stTopNavLink").first.click()
-    wait_for_app_run(page, initial_wait_ms=0)
+    # The tracker's first run can start after the data page's "not running" state is seen:
+    # wait for its widgets, then for that run to end, before choosing.
+    expect(by_key(page, "basis")).to_be_visible()
+    wait_for_app_run(page)
     choose_option(page, "basis", "Your data: Test series")
     choose_option(page, "target", "Your own target (hypothetical)")
     expect_no_exception(page)
