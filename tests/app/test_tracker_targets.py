@@ -136,8 +136,9 @@ def test_the_chosen_target_survives_a_visit_to_another_page():
 
 @pytest.mark.parametrize("code", sorted(PAIRS))
 def test_every_pair_shows_a_target_a_verdict_and_no_projection_through_the_past(code):
-    """B3/B4: a declared target or the labelled own-target note; a verdict sentence; and a
-    scenario path only from a latest figure at most two years old."""
+    """B3/B4: a declared target or the labelled own-target note; a verdict sentence; a
+    scenario path only from a latest figure at most two years old; and, with only two figures
+    (Kyrgyzstan, Tajikistan, ...), fallbacks labelled as such, never "set by hand"."""
     at = opened(pair=PAIRS[code])
     assert not at.exception
     text = verdict(at)
@@ -156,6 +157,8 @@ def test_every_pair_shows_a_target_a_verdict_and_no_projection_through_the_past(
     else:
         assert target != "own"
         assert not any(label.startswith("Target (") for label in kpis(at))
+    texts = [c.value for c in at.caption] + [m.value for m in at.markdown]
+    assert not any("set by hand" in t for t in texts), "nobody set anything by hand"
     names = chart_names(at)
     if code == "IND-XAS":
         assert not any(n.startswith("Scenario") for n in names)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from datetime import date
 
 import pandas as pd
 import pytest
@@ -21,6 +22,7 @@ from dashboard.analysis.tracker import TrackerInputs, track
 from dashboard.charts.tracker import for_export, tracker_figure
 from dashboard.ingest.snapshot import load_observations, load_targets
 from dashboard.model import Pair
+from dashboard.report.files import export_stem
 from dashboard.report.sentences import verdict_sentence
 from dashboard.report.tables import parameters
 
@@ -150,3 +152,11 @@ def test_exported_chart_carries_title_pair_target_source_and_date():
     assert fig.layout.title.text == "Is the trade target on track?"
     text = fig.layout.annotations[-1].text
     assert all(line.split(":")[0] in text for line in lines)
+
+
+def test_download_names_carry_the_target_and_the_scenario():
+    stem = export_stem(
+        "trade-tracker", "CHN-KAZ", "China customs (GACC)", date(2026, 12, 2),
+        target="chn-kaz-2024-double", scenario="recent",
+    )  # fmt: skip
+    assert stem == "trade-tracker_CHN-KAZ_china-customs-gacc_chn-kaz-2024-double_recent_2026-12-02"

@@ -441,7 +441,7 @@ def _answer(view: _View, controls: Controls, declared: TrackedTarget | None) -> 
         st.caption("Your own target is a hypothetical, not a declared one.")
     origin = target_origin(pair.code, b.reporter, controls.base_year, target.id)
     basis_slug = "your-data" if controls.basis == "upload" else basis_label(b.reporter)
-    name_tail = f"{basis_slug} {target.id} {controls.preset}"
+    name_parts = {"target": target.id, "scenario": controls.preset}
     stale = latest < as_of - STALE_AFTER_YEARS
     if stale or year <= latest:
         if stale:
@@ -526,14 +526,15 @@ def _answer(view: _View, controls: Controls, declared: TrackedTarget | None) -> 
         _scenario_notes(result, outlook, origin, controls.basis)
         download_buttons(
             lambda: scenario_table(result, proj.fan),
-            name=export_stem("trade-tracker", pair.code, name_tail),
+            name=export_stem("trade-tracker", pair.code, basis_slug, **name_parts),
             key="download_tracker",
             label="the chart's data",
             parameters=download_params,
             figure=for_export(tracker_fig, "Is the trade target on track?", export_lines),
         )
     else:
-        _chance_view(outlook, inputs.target_year, pair, name_tail, download_params, export_lines)
+        stem = export_stem("trade-target-probability", pair.code, basis_slug, **name_parts)
+        _chance_view(outlook, inputs.target_year, stem, download_params, export_lines)
 
     share_link(
         {
@@ -580,8 +581,7 @@ def _scenario_notes(result: TrackerResult, outlook: Outlook, origin: str, basis:
 def _chance_view(
     outlook: Outlook,
     target_year: int,
-    pair: Pair,
-    name_tail: str,
+    stem: str,
     download_params: dict,
     export_lines: list[str],
 ) -> None:
@@ -606,7 +606,7 @@ def _chance_view(
         )
     download_buttons(
         lambda: probability_table(outlook),
-        name=export_stem("trade-target-probability", pair.code, name_tail),
+        name=stem,
         key="download_probability",
         label="the probabilities",
         parameters=download_params,
