@@ -95,23 +95,31 @@ def tracker_figure(result: TrackerResult, fan: pd.DataFrame | None = None) -> go
         [vline(inputs.target_year, f"target year {inputs.target_year}")]
     )
     layout["xaxis"]["range"] = [first_year - 1, x_end + 0.5]
-    # Scaled to the history, the target and the scenario: the band may leave the frame (clipped;
-    # the page says so) rather than squash the history into the bottom of the chart.
-    top = max(float(obs["value_usd"].max()), result.target_value, float(sc["value_usd"].max())) / BN
-    layout["yaxis"] = {**layout.get("yaxis", {}), "range": [0, top * 1.12]}
+    # Scaled to the history and the target (and the scenario up to the target year): the band,
+    # and a scenario running on past the target, may leave the frame (clipped; the page says so)
+    # rather than squash the history into the bottom of the chart.
+    layout["yaxis"] = {**layout.get("yaxis", {}), "range": [0, _top(result) / BN]}
     return unvalidated_figure(data, layout)
 
 
+def _top(result: TrackerResult) -> float:
+    """The y-axis' top in US dollars: history, target and the scenario by the target year."""
+    by_target = result.scenario[result.scenario["year"] <= result.inputs.target_year]
+    highest = max(float(result.observations["value_usd"].max()), result.target_value)
+    if len(by_target):
+        highest = max(highest, float(by_target["value_usd"].max()))
+    return highest * 1.15
+
+
 def band_clipped(result: TrackerResult, fan: pd.DataFrame | None) -> bool:
-    """True when the uncertainty band rises above :func:`tracker_figure`'s y-axis."""
+    """True when the band or the scenario rises above :func:`tracker_figure`'s y-axis."""
+    x_end = _x_end(result)
+    top = _top(result)
+    sc = result.scenario[result.scenario["year"] <= x_end]
+    if len(sc) and float(sc["value_usd"].max()) > top:
+        return True
     if fan is None or not len(fan):
         return False
-    x_end = _x_end(result)
-    sc = result.scenario[result.scenario["year"] <= x_end]
-    top = max(
-        float(result.observations["value_usd"].max()), result.target_value,
-        float(sc["value_usd"].max()),
-    ) * 1.12  # fmt: skip
     return bool((fan.loc[fan["year"] <= x_end, "p90"] > top).any())
 
 

@@ -8,7 +8,7 @@ from datetime import date
 import pandas as pd
 import pytest
 
-from dashboard.analysis.outlook import trend_chance
+from dashboard.analysis.outlook import assess, trend_chance
 from dashboard.analysis.scenario import Controls, resolve
 from dashboard.analysis.targets import (
     NOT_ASSESSABLE,
@@ -19,7 +19,7 @@ from dashboard.analysis.targets import (
     tracker_targets,
 )
 from dashboard.analysis.tracker import TrackerInputs, track
-from dashboard.charts.tracker import for_export, tracker_figure
+from dashboard.charts.tracker import band_clipped, for_export, tracker_figure
 from dashboard.ingest.snapshot import load_observations, load_targets
 from dashboard.model import Pair
 from dashboard.report.files import export_stem
@@ -160,3 +160,15 @@ def test_download_names_carry_the_target_and_the_scenario():
         target="chn-kaz-2024-double", scenario="recent",
     )  # fmt: skip
     assert stem == "trade-tracker_CHN-KAZ_china-customs-gacc_chn-kaz-2024-double_recent_2026-12-02"
+
+
+def test_tracker_chart_is_scaled_to_history_and_target():
+    """Kazakhstan's statistics, own target 2 × 30.1 = 60.2 bn by 2030 at the 15.7% trend:
+    the scenario in 2030 is 30.1 × 1.157 ** 6 ≈ 72.2 bn, above the target, so the axis top is
+    72.2 × 1.15 ≈ 83 bn (not the ≈ 140 bn the band reaches by then): the band is clipped."""
+    result = track(load_observations(), TrackerInputs(KAZ, "KAZ"))
+    fan = assess(result).projection.fan
+    top = tracker_figure(result, fan).layout.yaxis.range[1]
+    assert top == pytest.approx(result.scenario.set_index("year")["value_usd"][2030] * 1.15 / 1e9)
+    assert 80 < top < 86
+    assert band_clipped(result, fan)

@@ -520,8 +520,8 @@ def _answer(view: _View, controls: Controls, declared: TrackedTarget | None) -> 
         _chart(tracker_fig)
         if band_clipped(result, proj.fan):
             st.caption(
-                "The chart is scaled to the history and the target; the top of the 10–90% band "
-                "runs above it (clipped)."
+                "The chart is scaled to the history and the target; the uncertainty band (or the "
+                "scenario after the target year) runs above its top and is clipped."
             )
         _scenario_notes(result, outlook, origin, controls.basis)
         download_buttons(
