@@ -9,6 +9,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+import pandas as pd
+
+from dashboard.analysis.growth import recent_cagr
 from dashboard.analysis.tracker import ScenarioError, TrackerResult
 from dashboard.analysis.uncertainty import (
     Method,
@@ -95,3 +98,30 @@ def assess(
     except ValueError as exc:
         raise ScenarioError(str(exc)) from None
     return Outlook(estimate, main.volatility, source, main, other)
+
+
+def trend_chance(
+    series: pd.Series, target_value: float, target_year: int, volatility: float | None = None
+) -> float | None:
+    """P(trade in ``target_year`` ≥ ``target_value``) if the recent trend continues.
+
+    The verdict's chance: the closed form around the recent CAGR of ``series`` (US dollars by
+    year), with the volatility estimated from it (``volatility`` overrides; the stated fallback
+    when it cannot be estimated). None when it cannot be computed (fewer than two observations,
+    or a target year not after the latest observation).
+    """
+    s = series.dropna().sort_index()
+    if len(s) < 2 or target_year <= int(s.index[-1]) or target_value <= 0:
+        return None
+    if volatility is None:
+        estimate = estimate_volatility(s)
+        usable = estimate.usable and estimate.sigma is not None
+        volatility = float(estimate.sigma) if usable else FALLBACK_VOLATILITY
+    try:
+        p = project(
+            int(s.index[-1]), float(s.iloc[-1]), recent_cagr(s).rate, volatility, target_value,
+            target_year, horizon=max(target_year, int(s.index[-1]) + 1),
+        )  # fmt: skip
+    except ValueError:
+        return None
+    return p.probability_at_target_year

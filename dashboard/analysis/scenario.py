@@ -24,8 +24,14 @@ import pandas as pd
 
 from dashboard.analysis.growth import CagrWindow, long_run_cagr, recent_cagr, required_cagr
 from dashboard.analysis.outlook import METHOD_LABELS
+from dashboard.analysis.targets import TrackedTarget
 from dashboard.analysis.tracker import ScenarioError, TrackerInputs
 from dashboard.model import Pair
+
+#: Fewer observations than this and growth and volatility are not estimable: the tracker says so
+#: and the trend presets are labelled as stand-ins (three intervals are the least a dispersion
+#: needs).
+MIN_TREND_OBSERVATIONS = 4
 
 #: Preset keys, in the order they are offered (the page's selector, ``scenario --preset``); the
 #: first, the recent trend, is the default: the tracker's "historical CAGR".
@@ -86,14 +92,22 @@ def scenario_presets(series: pd.Series, target_value: float, target_year: int) -
         )
     long_run = long_run_cagr(s)
     recent = recent_cagr(s)
+    # Too few figures for a trend: the rates are still the figures' own change, said to be one.
+    few = (
+        f" (only {len(s)} figures: no trend can be estimated, so this is a stand-in)"
+        if len(s) < MIN_TREND_OBSERVATIONS
+        else ""
+    )
     needed = CagrWindow(
         latest_year,
         int(target_year),
         required_cagr(latest_value, target_value, target_year - latest_year),
     )
     presets = {
-        "recent": Preset("recent", recent.rate, f"Recent: {recent.describe()}", recent),
-        "long_run": Preset("long_run", long_run.rate, f"Long-run: {long_run.describe()}", long_run),
+        "recent": Preset("recent", recent.rate, f"Recent: {recent.describe()}{few}", recent),
+        "long_run": Preset(
+            "long_run", long_run.rate, f"Long-run: {long_run.describe()}{few}", long_run
+        ),
         "required": Preset(
             "required",
             needed.rate,
@@ -137,6 +151,7 @@ class Controls:
     compare: bool
     shock_year: int
     shock_size: float  # 0 means no shock
+    target: str = "own"  # a declared target's registry id, or "own" (base year × multiple)
 
     @classmethod
     def widget_keys(cls) -> tuple[str, ...]:
@@ -203,9 +218,11 @@ def resolve(
     series: pd.Series,
     controls: Controls,
     basis_name: str | None = None,
+    declared: TrackedTarget | None = None,
 ) -> Scenario:
-    """The scenario the page's ``controls`` describe (see :func:`resolve_request`)."""
-    return resolve_request(pair, reporter, series, controls.request(), basis_name)
+    """The scenario the page's ``controls`` describe (see :func:`resolve_request`); ``declared``
+    is the registry target ``controls.target`` names, if any."""
+    return resolve_request(pair, reporter, series, controls.request(), basis_name, declared)
 
 
 def resolve_request(
@@ -214,6 +231,7 @@ def resolve_request(
     series: pd.Series,
     request: ScenarioRequest,
     basis_name: str | None = None,
+    declared: TrackedTarget | None = None,
 ) -> Scenario:
     """The scenario ``request`` describes, for ``series`` (US dollars by year) of ``reporter``.
 
@@ -221,17 +239,34 @@ def resolve_request(
     the page matches the command line to the digit); "custom" takes the request's rate, or where
     the page's custom slider starts (the recent trend) when it names none. Raises
     MissingBaseYearError (a KeyError) when the base year has no observation and ScenarioError
-    when no growth can be derived.
+    when no growth can be derived (both are the project's ScenarioError, which callers catch).
+
+    With ``declared`` (a registry target) the target is its dollar value, the same on every
+    basis, and its base is the one the declaration named; otherwise it is the user's own: the
+    base year's value on this basis × the multiple.
     """
     r = request
-    if r.base_year not in series.index:
-        years = ", ".join(str(y) for y in series.index)
-        raise MissingBaseYearError(
-            f"no {reporter} observation for base year {r.base_year} (observed years: {years})"
-        )
     if r.preset not in PRESET_KEYS:
         raise ScenarioError(f"unknown growth preset {r.preset!r}; one of {', '.join(PRESET_KEYS)}")
-    target_value = float(series[r.base_year]) * r.multiple
+    if declared is not None and declared.declared:
+        target_value = declared.value_usd
+        base_year = declared.base_year if declared.base_year is not None else int(r.base_year)
+        multiple = declared.multiple if declared.multiple is not None else float("nan")
+        fixed = {
+            "target_value": target_value,
+            "target_name": declared.label,
+            "target_id": declared.id,
+            "declared_base_value": declared.base_value_usd,
+        }
+    else:
+        if r.base_year not in series.index:
+            years = ", ".join(str(y) for y in series.index)
+            raise MissingBaseYearError(
+                f"no {reporter} observation for base year {r.base_year} (observed years: {years})"
+            )
+        target_value = float(series[r.base_year]) * r.multiple
+        base_year, multiple = int(r.base_year), float(r.multiple)
+        fixed = {"target_name": f"Your own target (hypothetical): {r.multiple:g}× {r.base_year}"}
     if r.preset == "custom" and r.growth is not None:
         growth = GrowthChoice(float(r.growth), "custom", "Custom: set by hand")
     else:
@@ -241,12 +276,14 @@ def resolve_request(
     inputs = TrackerInputs(
         pair,
         reporter,
-        int(r.base_year),
-        float(r.multiple),
+        int(base_year),
+        float(multiple),
         int(r.target_year),
         growth.rate,
         r.shock_year if shock else None,
         float(r.shock_size) if shock else 0.0,
         basis_name=basis_name,
+        growth_source=growth.label,
+        **fixed,
     )
     return Scenario(inputs, growth, r.volatility, r.method, bool(r.compare))

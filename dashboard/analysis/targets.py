@@ -20,8 +20,14 @@ pair, plus the basis the target is stated in if that one has none. The rules:
   year is judged against an *assumed* year (default 2030), and the note and
   ``assumed_target_year`` say so.
 * **not assessable**: no numeric target ("significantly increase"), a scope total trade does not
-  measure (non-oil trade), no data on the basis, a single observation (no growth rate), or a target
-  year that has passed (by ``as_of_year``) while the data stop before it.
+  measure (non-oil trade), no data on the basis, a single observation (no growth rate), a target
+  year that has passed (by ``as_of_year``) while the data stop before it, or an open target whose
+  latest figure is more than :data:`STALE_AFTER_YEARS` years old (a trend from it would guess
+  years that have already happened).
+
+:func:`judge_target` is the one rule: the registry (:func:`target_status`), the tracker's verdict
+and ``trade-dashboard targets`` all call it, so they give the same status for the same target and
+basis. :func:`tracker_targets` lists the declared targets the tracker can follow, labelled in words.
 
 ``progress`` = latest observation / target on that basis (1.0 = at target).
 """
@@ -50,6 +56,10 @@ STATUSES: tuple[str, ...] = (MET, MISSED, ON_TRACK, OFF_TRACK, NOT_ASSESSABLE)
 DEFAULT_ASSUMED_YEAR = 2030
 #: Relative tolerance when comparing a value with a target (floating-point error only).
 _TOL = 1e-9
+#: An open target is not judged on a trend whose latest figure is older than this many years.
+STALE_AFTER_YEARS = 2
+#: Id of the tracker's hypothetical "your own target" (base-year value × multiple).
+OWN_TARGET = "own"
 
 STATUS_COLUMNS: tuple[str, ...] = (
     "id",
@@ -142,6 +152,27 @@ def target_status(
         out[col] = out[col].astype("float64")
     out["basis_stated"] = out["basis_stated"].astype(bool)
     return out
+
+
+def judge_target(
+    target: pd.Series | dict,
+    observations: pd.DataFrame,
+    reporter: str,
+    *,
+    assumed_year: int = DEFAULT_ASSUMED_YEAR,
+    as_of_year: int | None = None,
+) -> dict:
+    """The status of one ``target`` (a row of the targets table) on ``reporter``'s statistics.
+
+    The same rule, and the same columns (:data:`STATUS_COLUMNS`), as :func:`target_status`.
+    """
+    as_of = date.today().year if as_of_year is None else as_of_year
+    target = dict(target)
+    pair = Pair(str(target["country_a"]), str(target["country_b"]))
+    totals = observations[observations["flow"] == "total"]
+    basis = _basis(totals, pair, reporter) if reporter else None
+    stated = str(target.get("basis") or "")
+    return _assess(target, pair, basis, reporter, stated, assumed_year, as_of)
 
 
 def _basis(observations: pd.DataFrame, pair: Pair, reporter: str) -> _Basis:
@@ -256,6 +287,12 @@ def _assess(
         )
         return done()
 
+    if latest_year < as_of - STALE_AFTER_YEARS:
+        notes.append(
+            f"the latest figure on this basis is from {latest_year}, {as_of - latest_year} years "
+            "ago: too old to judge an open target on"
+        )
+        return done()
     horizon = ty if ty is not None else assumed_year
     if ty is None:
         row["assumed_target_year"] = assumed_year
@@ -301,3 +338,123 @@ def _num(value) -> float | None:
 def _year(value) -> int | None:
     f = _num(value)
     return None if f is None else int(f)
+
+
+# -- the targets the tracker follows ---------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class TrackedTarget:
+    """A target the tracker can follow: a declared one (a registry row) or the user's own.
+
+    ``value_usd`` is the same on every statistics basis: a dollar target as stated, a multiple of
+    a base year computed from the base the declaration named (2 × 2023's $41.0 bn = $82.0 bn).
+    ``year`` is None when no year was given (the tracker then assumes one and says so).
+    """
+
+    id: str
+    label: str
+    value_usd: float
+    year: int | None
+    base_year: int | None
+    base_value_usd: float | None
+    multiple: float | None
+    row: dict
+
+    @property
+    def declared(self) -> bool:
+        return self.id != OWN_TARGET
+
+
+def money(value: float) -> str:
+    """``$82 bn`` for a whole number of billions, else ``$82.5 bn`` (target labels)."""
+    bn = value / 1e9
+    return f"${bn:,.0f} bn" if abs(bn - round(bn)) < 0.05 else f"${bn:,.1f} bn"
+
+
+def _who(announced_by: str) -> str:
+    """ "Xi Jinping and Tokayev, state visit ..." -> "Xi and Tokayev": the speakers only."""
+    text = str(announced_by)
+    for stop in (",", "(", ":", ";"):
+        text = text.split(stop)[0]
+    return text.replace("Xi Jinping", "Xi").strip()
+
+
+def _month(iso: str) -> str:
+    parts = str(iso).split("-")
+    if len(parts) >= 2:
+        return f"{date(int(parts[0]), int(parts[1]), 1):%B %Y}"
+    return parts[0]
+
+
+def target_label(target: pd.Series | dict) -> str:
+    """A declared target in words: "$82 bn: double 2023's trade (Xi and Tokayev, July 2024)"."""
+    value = effective_target(target)
+    multiple = _num(target.get("target_multiple"))
+    base_year = _year(target.get("base_year"))
+    year = _year(target.get("target_year"))
+    when = f"by {year}" if year is not None else "no year given"
+    if (
+        multiple is not None
+        and base_year is not None
+        and _num(target.get("target_value_usd")) is None
+    ):
+        verb = {2.0: "double", 3.0: "triple"}.get(multiple, f"{multiple:g}×")
+        what = f"{money(value)}: {verb} {base_year}'s trade"
+        what += f" {when}" if year is not None else ""
+    else:
+        what = f"{money(value)} {when}" if year is not None else f"{money(value)}, {when}"
+    return f"{what} ({_who(target.get('announced_by', ''))}, {_month(target.get('announced', ''))})"
+
+
+def tracker_targets(
+    targets: pd.DataFrame, pair: Pair, as_of_year: int | None = None
+) -> list[TrackedTarget]:
+    """The pair's declared targets the tracker can follow, in the order it offers them.
+
+    Only targets with a number and a scope total trade measures. Open targets (no year, or a year
+    not before ``as_of_year``) come first, newest announcement first; then the others, newest
+    first. The tracker opens on the first one.
+    """
+    as_of = date.today().year if as_of_year is None else as_of_year
+    same = targets[
+        ((targets["country_a"] == pair.a) & (targets["country_b"] == pair.b))
+        | ((targets["country_a"] == pair.b) & (targets["country_b"] == pair.a))
+    ]
+    found: list[tuple[bool, str, TrackedTarget]] = []
+    for row in same.to_dict("records"):
+        value = effective_target(row)
+        if value is None or not measured_by_totals(row.get("scope", "")):
+            continue
+        year = _year(row.get("target_year"))
+        tracked = TrackedTarget(
+            id=str(row["id"]),
+            label=target_label(row),
+            value_usd=value,
+            year=year,
+            base_year=_year(row.get("base_year")),
+            base_value_usd=_num(row.get("base_value_usd")),
+            multiple=_num(row.get("target_multiple")),
+            row=row,
+        )
+        found.append((year is None or year >= as_of, str(row["announced"]), tracked))
+    found.sort(key=lambda t: (t[0], t[1]), reverse=True)
+    return [t for _, _, t in found]
+
+
+def own_target(
+    pair: Pair, base_year: int, base_value: float, multiple: float, year: int, as_of_year: int
+) -> TrackedTarget:
+    """The user's hypothetical target: ``multiple`` × the chosen basis's ``base_year`` value.
+
+    Judged by the same rule as a declared one, as if announced this year (``as_of_year``).
+    """
+    value = base_value * multiple
+    row = {
+        "id": OWN_TARGET, "country_a": pair.a, "country_b": pair.b,
+        "announced": str(as_of_year), "base_year": base_year, "base_value_usd": base_value,
+        "target_value_usd": value, "target_multiple": multiple, "target_year": year,
+        "basis": "", "scope": "goods",
+    }  # fmt: skip
+    label = f"Your own target (hypothetical): {money(value)}, {multiple:g}× {base_year} by {year}"
+    return TrackedTarget(OWN_TARGET, label, value, year, base_year, base_value, multiple, row)

@@ -48,6 +48,16 @@ class TrackerInputs:
     horizon_year: int = HORIZON_YEAR
     #: Shown instead of the reporter's statistics name (e.g. "Your data: ministry series").
     basis_name: str | None = None
+    #: A target fixed in US dollars (a declared target: the same on every basis). None: the
+    #: user's own target, the base year's value on this basis × ``multiple``.
+    target_value: float | None = None
+    #: The target in words, for cards, legend and downloads; and its registry id ("own": yours).
+    target_name: str | None = None
+    target_id: str = "own"
+    #: What the growth is, in words ("Recent: CAGR 2017–2025 (8 years)", "Custom: set by hand").
+    growth_source: str | None = None
+    #: The base value the declaration named (a declared target's base year need not be observed).
+    declared_base_value: float | None = None
 
     @property
     def partner(self) -> str:
@@ -62,7 +72,7 @@ class TrackerResult:
     observations: pd.DataFrame  # the basis's total rows, with provenance
     latest_year: int
     latest_value: float
-    base_value: float
+    base_value: float | None  # None: a declared dollar target without a stated base
     target_value: float
     required_cagr: float
     historical: CagrWindow
@@ -101,7 +111,8 @@ def track(observations: pd.DataFrame, inputs: TrackerInputs) -> TrackerResult:
             f"no total-trade observations for {inputs.reporter} reporting on {inputs.partner}"
         )
     series = rows.set_index("year")["value_usd"]
-    if inputs.base_year not in series.index:
+    fixed = inputs.target_value is not None
+    if not fixed and inputs.base_year not in series.index:
         years = ", ".join(str(y) for y in series.index)
         raise ScenarioError(
             f"no {inputs.reporter} observation for base year {inputs.base_year} "
@@ -123,8 +134,16 @@ def track(observations: pd.DataFrame, inputs: TrackerInputs) -> TrackerResult:
     growth = historical.rate if inputs.growth is None else float(inputs.growth)
     if growth <= -1:
         raise ScenarioError("growth must be above -100% a year")
-    base_value = float(series[inputs.base_year])
-    target_value = base_value * inputs.multiple
+    if fixed:
+        target_value = float(inputs.target_value)
+        base_value = inputs.declared_base_value
+        if base_value is None and inputs.base_year in series.index:
+            base_value = float(series[inputs.base_year])
+        if target_value <= 0:
+            raise ScenarioError("the target must be a positive amount")
+    else:
+        base_value = float(series[inputs.base_year])
+        target_value = base_value * inputs.multiple
     needed = required_cagr(latest_value, target_value, inputs.target_year - latest_year)
     try:
         scenario = median_path(

@@ -165,17 +165,27 @@ def _default_code(labels: dict[str, str]) -> str:
     return DEFAULT_PAIR if DEFAULT_PAIR in labels else next(iter(labels))
 
 
-def target_origin(pair_code: str, reporter: str, base_year: int) -> str:
-    """The "where the target comes from" text for the tracker (cached)."""
-    return _origin(*data_version(), pair_code, reporter, base_year)
+def target_origin(
+    pair_code: str, reporter: str, base_year: int, target_id: str | None = None
+) -> str:
+    """The "where the target comes from" text for the tracker (cached): about ``target_id``, the
+    target on screen ("own": the user's), or the pair's headline target when None."""
+    return _origin(*data_version(), pair_code, reporter, base_year, target_id)
 
 
 @st.cache_data(ttl=CACHE_TTL, max_entries=256, show_spinner=False)
 def _origin(
-    prefer: str, store_dir: str, store_stamp: int, pair_code: str, reporter: str, base_year: int
+    prefer: str,
+    store_dir: str,
+    store_stamp: int,
+    pair_code: str,
+    reporter: str,
+    base_year: int,
+    target_id: str | None = None,
 ) -> str:
     obs = _merged(prefer, store_dir, store_stamp)
-    return target_origin_markdown(obs, _targets(), Pair.parse(pair_code), reporter, base_year)
+    pair = Pair.parse(pair_code)
+    return target_origin_markdown(obs, _targets(), pair, reporter, base_year, target_id)
 
 
 def pair_spec() -> ParamSpec:

@@ -355,14 +355,24 @@ def _slug(text: str, upper: bool = False) -> str:
     return slug.upper() if upper else slug.lower()
 
 
-def export_stem(kind: str, pair: str, basis: str, today: date | None = None) -> str:
-    """A safe download name without its extension: ``trade-tracker_CHN-KAZ_china-customs_<day>``.
+def export_stem(
+    kind: str,
+    pair: str,
+    basis: str,
+    today: date | None = None,
+    *,
+    target: str = "",
+    scenario: str = "",
+) -> str:
+    """A safe download name without its extension: ``trade-tracker_CHN-KAZ_china-customs_<day>``,
+    or with the target and scenario,
+    ``trade-tracker_CHN-KAZ_china-customs-gacc_chn-kaz-2024-double_recent_<day>``.
 
     Only ASCII letters, digits, ``-`` and ``_``; empty parts are left out.
     """
     day = (today or date.today()).isoformat()
-    parts = [_slug(kind), _slug(pair, upper=True), _slug(basis), day]
-    return "_".join(p for p in parts if p)
+    parts = [_slug(kind), _slug(pair, upper=True), _slug(basis), _slug(target), _slug(scenario)]
+    return "_".join(p for p in [*parts, day] if p)
 
 
 def export_filename(kind: str, pair: str, basis: str, ext: str, today: date | None = None) -> str:

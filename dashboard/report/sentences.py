@@ -17,11 +17,15 @@ labels that may come from a user's upload, so pass them through :func:`to_markdo
 from __future__ import annotations
 
 import math
+from collections.abc import Mapping
 from datetime import date
+from typing import Any
 
 import pandas as pd
 
 from dashboard.analysis.series import basis_rows, pair_mask
+from dashboard.analysis.targets import OWN_TARGET
+from dashboard.analysis.targets import money as tmoney
 from dashboard.analysis.tracker import TrackerResult
 from dashboard.analysis.uncertainty import Projection
 from dashboard.formatting import format_pct, format_usd
@@ -64,6 +68,10 @@ def _years(n: int) -> str:
 def _target_name(result: TrackerResult) -> str:
     multiple = result.inputs.multiple
     value = format_usd(result.target_value)
+    if result.inputs.target_id != "own":
+        return f"the declared {value} target"
+    if result.inputs.target_name:
+        return f"your own (hypothetical) {value} target"
     named = {2.0: "doubling", 3.0: "tripling"}.get(round(multiple, 9))
     if named:
         return f"the {value} {named} target"
@@ -250,6 +258,69 @@ def probability_summary(projection: Projection) -> str:
     return head + tail
 
 
+# -- the verdict ----------------------------------------------------------------------------------
+
+
+def basis_words(reporter: str) -> str:
+    """A statistics basis in a sentence: "China's customs figures", "Kazakhstan's statistics"."""
+    label = basis_label(reporter)
+    kind = "customs figures" if "customs" in label.lower() else "statistics"
+    return f"{country_name(reporter)}'s {kind}"
+
+
+def _judged(status: Mapping[str, Any], chance: float | None, year: int) -> str:
+    """What one basis says about the target, after its status word."""
+    s = status["status"]
+    if s == "met":
+        return f"reached in {int(status['reached_year'])}"
+    if s == "missed":
+        return str(status.get("note") or "").split(";")[0]
+    if s in ("on track", "off track"):
+        return "" if chance is None else f"{share(chance)} chance by {year}"
+    return str(status.get("note") or "").split(";")[0]
+
+
+def verdict_sentence(
+    status: Mapping[str, Any],
+    chance: float | None,
+    target_year: int,
+    other: tuple[Mapping[str, Any], float | None] | None = None,
+) -> str:
+    """The tracker's answer in one sentence: met (in year Y), missed, on track, off track or not
+    assessable, on the chosen statistics, with the chance by the target year; then the other
+    basis's, when it has data.
+
+    ``status`` is a row of :func:`dashboard.analysis.targets.judge_target` (the registry's rule);
+    ``chance`` P(target met in ``target_year``) on the recent trend. For example "Off track on
+    Kazakhstan's statistics: a 44% chance of $82 bn by 2030; on China's customs figures, on
+    track, 58%."
+    """
+    s = status["status"]
+    where = basis_words(status["basis"]) if status["basis"] else "either side's statistics"
+    money = tmoney(status["target_value_usd"]) if pd.notna(status["target_value_usd"]) else ""
+    if s in ("on track", "off track") and chance is not None:
+        pct = share(chance)
+        # "an 81%", "an 8%", "an 11%", "an 18%": said "eighty", "eight", "eleven", "eighteen".
+        article = "an" if pct in ("8%", "11%", "18%") or (pct[0] == "8" and len(pct) == 3) else "a"
+        head = f"{s.capitalize()} on {where}: {article} {pct} chance of {money} by {target_year}"
+    elif s == "met":
+        head = f"Met in {int(status['reached_year'])} on {where}: {money} reached"
+    else:
+        detail = _judged(status, chance, target_year)
+        head = f"{s.capitalize()} on {where}" + (f": {detail}" if detail else "")
+    if other is not None and other[0]["basis"]:
+        o, o_chance = other
+        if o["status"] in ("on track", "off track") and o_chance is not None:
+            tail = f"{o['status']}, {share(o_chance)}"
+        elif o["status"] == "met":
+            tail = f"met in {int(o['reached_year'])}"
+        else:
+            detail = _judged(o, o_chance, target_year)
+            tail = o["status"] + (f": {detail}" if detail else "")
+        head += f"; on {basis_words(o['basis'])}, {tail}"
+    return head + "."
+
+
 # -- where a target comes from --------------------------------------------------------------------
 
 
@@ -269,6 +340,11 @@ def headline_target(targets: pd.DataFrame, pair: Pair) -> pd.Series | None:
     return rows.sort_values(["_has_multiple", "announced"]).iloc[-1]
 
 
+def _on(iso: str) -> str:
+    """ "On 3 July 2024", "In July 2024", "In 2022": the announcement at its known precision."""
+    return ("On " if len(str(iso).split("-")) == 3 else "In ") + _when(str(iso))
+
+
 def _when(iso: str) -> str:
     parts = iso.split("-")
     if len(parts) == 3:
@@ -280,11 +356,39 @@ def _when(iso: str) -> str:
 
 
 def target_origin_markdown(
-    observations: pd.DataFrame, targets: pd.DataFrame, pair: Pair, reporter: str, base_year: int
+    observations: pd.DataFrame,
+    targets: pd.DataFrame,
+    pair: Pair,
+    reporter: str,
+    base_year: int,
+    target_id: str | None = None,
 ) -> str:
-    """Where the headline target comes from, and what the chosen basis says for the base year."""
+    """Where the target on screen comes from, and what the chosen basis says for the base year.
+
+    ``target_id``: the registry id of the target shown, ``"own"`` for the user's hypothetical
+    one, None for the pair's headline target.
+    """
     parts: list[str] = []
-    t = headline_target(targets, pair)
+    if target_id == OWN_TARGET:
+        t = None
+        declared = targets[pair_mask(targets, pair, "country_a", "country_b")]
+        declared = declared[
+            declared["target_value_usd"].notna() | declared["target_multiple"].notna()
+        ]
+        none = (
+            f" No numeric trade target has been declared for {pair.label}."
+            if declared.empty
+            else ""
+        )
+        parts.append(
+            f"**Where the target comes from.** Your own target, a hypothetical: {base_year}'s "
+            f"value on {basis_label(reporter)} figures times the multiple you chose.{none}"
+        )
+    elif target_id is not None:
+        match = targets[targets["id"] == target_id]
+        t = match.iloc[0] if len(match) else None
+    else:
+        t = headline_target(targets, pair)
     if t is not None:
         if pd.notna(t["target_multiple"]):
             verb = {2.0: "double", 3.0: "triple"}.get(float(t["target_multiple"]))
@@ -300,11 +404,30 @@ def target_origin_markdown(
             note = escape_markdown(t["target_year_note"]) if t["target_year_note"] else "no year"
             when = f"with no target year ({note}), so the target year here is an assumption"
         parts.append(
-            f"**Where the target comes from.** On {_when(t['announced'])}, "
+            f"**Where the target comes from.** {_on(t['announced'])}, "
             f"{escape_markdown(t['announced_by'])}: a pledge {escape_markdown(goal)}, {when}. "
             f"Source: {link(t['source'], t['source_url'])}."
         )
     rows = basis_rows(observations, reporter, pair.other(reporter))
+    if t is not None and pd.notna(t["target_multiple"]) and pd.notna(t["base_value_usd"]):
+        declared_base = float(t["base_value_usd"])
+        here = rows[rows["year"] == int(t["base_year"])]
+        figure = float(here["value_usd"].iloc[0]) if len(here) else None
+        if figure is None or abs(figure - declared_base) >= 0.05e9:
+            goal = format_usd(declared_base * float(t["target_multiple"]))
+            theirs = (
+                f"{format_usd(figure)} for that year" if figure is not None else "no figure for it"
+            )
+            parts.append(
+                f"The target is {escape_markdown(goal)} on every basis: it is computed from the "
+                f"base the declaration named, {int(t['base_year'])}'s "
+                f"{escape_markdown(format_usd(declared_base))}, although "
+                f"{escape_markdown(basis_label(reporter))} has {escape_markdown(theirs)}: a "
+                "pledge is an amount of trade, judged the same way on each side's figures."
+            )
+        base_year = int(t["base_year"])
+    if t is not None and target_id is not None and pd.isna(t["base_year"]):
+        base_year = -1  # a dollar target without a base: no base-year figure to show
     base = rows[rows["year"] == base_year]
     if len(base):
         b = base.iloc[0]

@@ -26,8 +26,12 @@ def parameters(result: TrackerResult) -> dict[str, Any]:
         "base_year": i.base_year,
         "multiple": i.multiple,
         "target_year": i.target_year,
+        "target_id": i.target_id,
+        "target": i.target_name or "",
+        "target_value_usd": result.target_value,
         "growth": result.growth,
-        "growth_source": "user" if i.growth is not None else result.historical.describe(),
+        "growth_source": i.growth_source
+        or ("given by hand" if i.growth is not None else f"Recent: {result.historical.describe()}"),
         "shock_year": i.shock_year,
         "shock_size": i.shock_size,
     }

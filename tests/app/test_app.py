@@ -14,6 +14,14 @@ from tests.support.paths import APP
 TIMEOUT = 30
 
 
+def own_target_app() -> AppTest:
+    """The tracker on "your own target" (2 × 2024's value, the pre-#14 default): the scenario
+    mechanics below are hand-worked on it."""
+    at = AppTest.from_file(str(APP), default_timeout=TIMEOUT)
+    at.query_params["target"] = "own"
+    return at
+
+
 def kpis(at: AppTest) -> dict[str, str]:
     return {m.label: m.value for m in at.metric}
 
@@ -23,9 +31,12 @@ def test_tracker_renders_with_defaults():
     assert not at.exception
     k = kpis(at)
     assert k["Latest (2025)"] == "$48.7 bn"
-    assert k["Target (2× 2024)"] == "$87.6 bn"
-    assert k["Progress"] == "56%"
-    assert k["Required growth to 2030"] == "12.5%"
+    # The July 2024 pledge (issue #14): 2 × 2023's declared $41.0 bn = $82.0 bn; progress
+    # 48.7 / 82 = 0.594 → 59%; required (82 / 48.7) ** (1 / 5) - 1 = 11.0%; at 13.25% a year
+    # 2029 = 80.1 < 82 and 2030 = 90.7 ≥ 82: reached in 2030.
+    assert k["Declared target (2× 2023)"] == "$82.0 bn"
+    assert k["Progress"] == "59%"
+    assert k["Required growth to 2030"] == "11.0%"
     assert k["Scenario reaches target"] == "2030"
     assert at.get("plotly_chart"), "the tracker chart is on the page"
     # Download menus: their buttons exist only while a menu is open (slider moves send less).
@@ -41,7 +52,7 @@ def test_tracker_renders_with_defaults():
 def test_moving_growth_slider_changes_the_year_reached():
     """5% a year from $48.7 bn reaches $87.64 bn after 12.04 years: in 2038.
     Moving the slider by hand switches the preset to custom."""
-    at = AppTest.from_file(str(APP), default_timeout=TIMEOUT).run()
+    at = own_target_app().run()
     assert at.selectbox(key="preset").value == "recent"
     at.slider(key="growth").set_value(5.0).run()
     assert not at.exception
@@ -57,7 +68,7 @@ def test_uncertainty_kpis_and_required_preset():
     2037 (n=12): z = 0.905402 / 0.740234 = 1.2231 -> 88.9%; 2038 (n=13): z = 1.029816 /
     0.770460 = 1.3366 -> 90.9%, so 90% likely by 2038.
     The 'required' preset puts the median exactly on the target in 2030: 50%."""
-    at = AppTest.from_file(str(APP), default_timeout=TIMEOUT).run()
+    at = own_target_app().run()
     k = kpis(at)
     assert k["Chance of target by 2030"] == "53%"
     assert k["50% likely by"] == "2030" and k["90% likely by"] == "2038"
@@ -71,7 +82,7 @@ def test_uncertainty_kpis_and_required_preset():
 def test_shock_and_volatility_controls():
     """A -30% shock in 2027 delays reaching the target; zero hand-set volatility makes the
     chance 0% or 100% (here 0%: the shocked path is below target in 2030)."""
-    at = AppTest.from_file(str(APP), default_timeout=TIMEOUT).run()
+    at = own_target_app().run()
     at.slider(key="shock_size").set_value(-30.0).run()
     assert kpis(at)["Scenario reaches target"] == "2033"
     at.toggle(key="vol_manual").set_value(True).run()
@@ -82,7 +93,7 @@ def test_shock_and_volatility_controls():
 
 def test_bootstrap_method_and_comparison():
     """The chance tab (built only when open) shows the probability chart with both methods."""
-    at = AppTest.from_file(str(APP), default_timeout=TIMEOUT).run()
+    at = own_target_app().run()
     assert len(at.get("plotly_chart")) == 1, "only the open tab's chart is built"
     at.radio(key="method").set_value("bootstrap")
     at.toggle(key="compare").set_value(True)
@@ -98,29 +109,32 @@ def test_bootstrap_method_and_comparison():
 
 def test_target_controls_change_target_and_required_growth():
     """Multiple 3 on 2024: 3 x 43.82 = $131.5 bn; by 2035: (131.46/48.7) ** 0.1 - 1 = 10.44%."""
-    at = AppTest.from_file(str(APP), default_timeout=TIMEOUT).run()
+    at = own_target_app().run()
     at.slider(key="multiple").set_value(3.0)
     at.slider(key="target_year").set_value(2035).run()
     k = kpis(at)
-    assert k["Target (3× 2024)"] == "$131.5 bn"
+    assert k["Your own target (hypothetical, 3× 2024)"] == "$131.5 bn"
     assert k["Required growth to 2035"] == "10.4%"
 
 
 def test_switching_to_kazakh_statistics():
-    at = AppTest.from_file(str(APP), default_timeout=TIMEOUT).run()
+    at = own_target_app().run()
     at.selectbox(key="basis").set_value("KAZ").run()
     assert not at.exception
     k = kpis(at)
-    assert k["Latest (2024)"] == "$30.1 bn" and k["Target (2× 2024)"] == "$60.2 bn"
+    assert (
+        k["Latest (2024)"] == "$30.1 bn"
+        and k["Your own target (hypothetical, 2× 2024)"] == "$60.2 bn"
+    )
 
 
 def test_url_parameters_set_the_controls():
-    at = AppTest.from_file(str(APP), default_timeout=TIMEOUT)
+    at = own_target_app()
     at.query_params["multiple"] = "2.5"
     at.query_params["target_year"] = "2032"
     at.run()
     assert not at.exception
-    assert "Target (2.5× 2024)" in kpis(at)
+    assert "Your own target (hypothetical, 2.5× 2024)" in kpis(at)
 
 
 def test_broken_data_file_shows_the_problem_not_a_traceback(data_copy):
@@ -128,7 +142,7 @@ def test_broken_data_file_shows_the_problem_not_a_traceback(data_copy):
     path.write_text(
         path.read_text(encoding="utf-8").replace(",high,", ",sure,", 1), encoding="utf-8"
     )
-    at = AppTest.from_file(str(APP), default_timeout=TIMEOUT).run()
+    at = own_target_app().run()
     assert not at.exception
     assert at.error, "an error message is shown"
     text = at.error[0].value
@@ -137,7 +151,7 @@ def test_broken_data_file_shows_the_problem_not_a_traceback(data_copy):
 
 
 def test_data_page_lists_sources():
-    at = AppTest.from_file(str(APP), default_timeout=TIMEOUT).run()
+    at = own_target_app().run()
     switch_screen(at, "data").run()
     assert not at.exception
     df = at.dataframe[0].value
@@ -162,10 +176,10 @@ def test_chart_drawn_before_the_controls_matches_a_fresh_page():
     from the defaults, is compared with a link that states one of them. (Switching to Kazakhstan's
     statistics, one year shorter, used to reset the target year to 2025: the slider's range
     followed the basis. The fresh page keeps 2030, so this comparison catches that too.)"""
-    at = AppTest.from_file(str(APP), default_timeout=TIMEOUT).run()
+    at = own_target_app().run()
     # A first visit with nothing in the link draws the chart from the defaults, before the
     # widgets; a link naming a setting takes the ordinary path. Same chart.
-    explicit = AppTest.from_file(str(APP), default_timeout=TIMEOUT)
+    explicit = own_target_app()
     explicit.query_params["multiple"] = "2.0"
     explicit.run()
     assert scenario_line(at) == pytest.approx(scenario_line(explicit), rel=1e-12)
@@ -182,7 +196,7 @@ def test_chart_drawn_before_the_controls_matches_a_fresh_page():
         at.run()
         assert not at.exception
         params |= changed
-        fresh = AppTest.from_file(str(APP), default_timeout=TIMEOUT)
+        fresh = own_target_app()
         for k, v in params.items():
             fresh.query_params[k] = v
         fresh.run()
@@ -190,14 +204,14 @@ def test_chart_drawn_before_the_controls_matches_a_fresh_page():
         assert scenario_line(at) == pytest.approx(scenario_line(fresh), rel=1e-12)
         assert kpis(at) == kpis(fresh)
     # 3 x $30.1 bn = $90.3 bn, still by 2030.
-    assert kpis(at)["Target (3× 2024)"] == "$90.3 bn"
+    assert kpis(at)["Your own target (hypothetical, 3× 2024)"] == "$90.3 bn"
     assert "Required growth to 2030" in kpis(at)
 
 
 def test_share_link_reopens_the_same_view():
     """The "Copy link" popover builds its link when opened; that link, opened in a new session,
     gives the same KPIs: custom 7.5% a year to a 2.5x target by 2034 on Kazakhstan's figures."""
-    at = AppTest.from_file(str(APP), default_timeout=TIMEOUT).run()
+    at = own_target_app().run()
     assert not at.code, "the link is not built while the popover is closed"
     at.selectbox(key="basis").set_value("KAZ").run()
     at.slider(key="multiple").set_value(2.5).run()
@@ -209,32 +223,34 @@ def test_share_link_reopens_the_same_view():
     query = dict(parse_qsl(urlsplit(url).query))
     assert query["multiple"] == "2.5" and query["target_year"] == "2034"
     assert query["preset"] == "Custom" and query["growth"] == "7.5"
-    fresh = AppTest.from_file(str(APP), default_timeout=TIMEOUT)
+    fresh = own_target_app()
     for k, v in query.items():
         fresh.query_params[k] = v
     fresh.run()
     assert not fresh.exception and not fresh.info
     assert kpis(fresh) == kpis(at)
-    assert kpis(fresh)["Target (2.5× 2024)"] == "$75.2 bn"  # 2.5 x 30.1 = 75.25
+    assert (
+        kpis(fresh)["Your own target (hypothetical, 2.5× 2024)"] == "$75.2 bn"
+    )  # 2.5 x 30.1 = 75.25
 
 
 def test_a_linked_base_year_must_be_one_of_the_linked_basis_years():
     """China's statistics have no 2020 figure (Kazakhstan's do): on China's basis a link's
     base_year=2020 is dropped with a notice naming it, and the page opens on 2024; with
     Kazakhstan's basis in the same link it is accepted (target 2 x 2020's figure)."""
-    at = AppTest.from_file(str(APP), default_timeout=TIMEOUT)
+    at = own_target_app()
     at.query_params["base_year"] = "2020"
     at.run()
     assert not at.exception
     assert at.info and "base_year" in at.info[0].value
-    assert "Target (2× 2024)" in kpis(at)
+    assert "Your own target (hypothetical, 2× 2024)" in kpis(at)
 
-    kaz = AppTest.from_file(str(APP), default_timeout=TIMEOUT)
+    kaz = own_target_app()
     kaz.query_params["basis"] = "Kazakhstan statistics (BNS)"
     kaz.query_params["base_year"] = "2020"
     kaz.run()
     assert not kaz.exception and not kaz.info
-    assert "Target (2× 2020)" in kpis(kaz)
+    assert "Your own target (hypothetical, 2× 2020)" in kpis(kaz)
 
 
 def test_a_hand_move_of_the_growth_slider_makes_the_scenario_custom():
@@ -246,7 +262,7 @@ def test_a_hand_move_of_the_growth_slider_makes_the_scenario_custom():
     Numbers: custom 7.0% from $48.7 bn (2025): 1.07 ** n >= 87.64 / 48.7 = 1.7996 ->
     n >= 8.69 -> 2034; 8.0%: 1.08 ** n >= 1.7996 -> n >= 7.64 -> 2033.
     """
-    at = AppTest.from_file(str(APP), default_timeout=TIMEOUT).run()
+    at = own_target_app().run()
     assert at.selectbox(key="preset").value == "recent"
     at.slider(key="growth").set_value(7.0).run()
     assert not at.exception

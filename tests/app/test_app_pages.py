@@ -94,8 +94,9 @@ def test_selecting_a_target_opens_it_in_the_tracker():
     assert not at.exception
     assert at.title[0].value == "Is the trade target on track?"
     k = {m.label: m.value for m in at.metric}
-    assert k["Target (2× 2023)"] == "$82.0 bn"
+    assert k["Declared target (2× 2023)"] == "$82.0 bn"
     assert k["Required growth to 2030"] == "11.0%"
+    assert at.selectbox(key="target").value == "chn-kaz-2024-double"
 
 
 def test_all_pairs_toggle_lists_every_target():
@@ -124,12 +125,16 @@ def test_uploaded_series_becomes_a_tracker_basis():
     up = parse_upload(data)
     at = AppTest.from_file(str(APP), default_timeout=TIMEOUT)
     at.session_state[UPLOAD_STATE_KEY] = up
+    at.query_params["target"] = "own"  # your own target: 2 × the upload's 2024
     at.run()
     assert "Your data: Ministry series" in at.selectbox(key="basis").options
     at.selectbox(key="basis").set_value("upload").run()
     assert not at.exception
     k = {m.label: m.value for m in at.metric}
-    assert k["Latest (2024)"] == "$40.0 bn" and k["Target (2× 2024)"] == "$80.0 bn"
+    assert (
+        k["Latest (2024)"] == "$40.0 bn"
+        and k["Your own target (hypothetical, 2× 2024)"] == "$80.0 bn"
+    )
 
 
 def test_saving_an_upload_without_url_explains_and_writes_nothing(tmp_path, monkeypatch):

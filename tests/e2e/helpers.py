@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from playwright.sync_api import Locator, Page, expect
+from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
 
 #: Sliders and text inputs debounce before they send a rerun; Streamlit's e2e waits this long too.
 DEBOUNCE_MS = 210
@@ -169,9 +170,18 @@ def selectbox_options(page: Page, key: str) -> list[str]:
 
 
 def choose_option(page: Page, key: str, label: str) -> None:
-    """Pick ``label`` in the selectbox with ``key`` and wait for the rerun."""
+    """Pick ``label`` in the selectbox with ``key`` and wait for the rerun.
+
+    A click that lands while the chart above is still settling can focus the box without
+    opening its list; the arrow key opens it then.
+    """
     by_key(page, key).locator("input").click()
-    page.get_by_role("option", name=label, exact=True).click()
+    option = page.get_by_role("option", name=label, exact=True)
+    try:
+        option.wait_for(state="visible", timeout=2000)
+    except PlaywrightTimeoutError:
+        page.keyboard.press("ArrowDown")
+    option.click()
     wait_for_app_run(page)
 
 

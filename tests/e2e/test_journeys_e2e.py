@@ -80,16 +80,16 @@ def band_width(page: Page, year: int) -> float:
 def test_multiple_slider_moves_target_line_and_kpis(page, app_url):
     """Multiple 2.0 -> 3.0 (ten steps of 0.1). Target 3 x 43.82 = 131.46 bn ("$131.5 bn");
     progress 48.7 / 131.46 = 37.0%; required growth (131.46 / 48.7) ** (1/5) - 1 = 21.97%."""
-    open_app(page, app_url)
-    before = chart_trace(page, "Target")
+    open_app(page, f"{app_url}/?target=own")  # your own target: 2 × 2024
+    before = chart_trace(page, "Your own target")
     assert before["y"] == pytest.approx([87.64, 87.64])  # 2 x 43.82
     press_slider(page, "multiple", "ArrowRight", 10)
-    after = wait_for_trace_change(page, "Target", before["y"])
+    after = wait_for_trace_change(page, "Your own target", before["y"])
     expect_no_exception(page)
-    assert after["name"] == "Target: $131.5 bn"
+    assert after["name"] == "Your own target (hypothetical): $131.5 bn"
     assert after["y"] == pytest.approx([131.46, 131.46])
     k = kpis(page)
-    assert k["Target (3× 2024)"] == "$131.5 bn"
+    assert k["Your own target (hypothetical, 3× 2024)"] == "$131.5 bn"
     assert k["Progress"] == "37%"
     assert k["Required growth to 2030"] == "22.0%"
     assert chart_trace(page, "Required")["name"] == "Required: 22.0% a year"
@@ -98,7 +98,7 @@ def test_multiple_slider_moves_target_line_and_kpis(page, app_url):
 def test_target_year_slider_moves_required_path_and_kpis(page, app_url):
     """Target year 2030 -> 2035 (five steps). Required growth (87.64 / 48.7) ** (1/10) - 1
     = 6.05% a year; the required path now ends in 2035 at the target, 87.64 bn."""
-    open_app(page, app_url)
+    open_app(page, f"{app_url}/?target=own")  # your own target: 2 × 2024
     before = chart_trace(page, "Required")
     assert before["x"][-1] == 2030
     press_slider(page, "target_year", "ArrowRight", 5)
@@ -115,7 +115,7 @@ def test_growth_slider_moves_scenario_and_kpis(page, app_url):
     """Growth 13.2 -> 10.0% (32 steps of 0.1 down). 48.7 x 1.1^n >= 87.64 needs
     n >= ln(1.7996) / ln(1.1) = 6.16, so 7 years: 2032, where the path is 48.7 x 1.1^7 = 94.90 bn.
     Moving the slider by hand switches the growth scenario to Custom."""
-    open_app(page, app_url)
+    open_app(page, f"{app_url}/?target=own")  # your own target: 2 × 2024
     before = chart_trace(page, "Scenario")
     assert before["name"] == "Scenario: 13.2% a year"
     assert metric_value(page, "Scenario reaches target") == "2030"
@@ -132,7 +132,7 @@ def test_shock_slider_moves_scenario_and_kpis(page, app_url):
     """Shock -20% in the default shock year 2027. Without it 48.7 x 1.13248^5 = 90.68 >= 87.64
     (2030). With it the level from 2027 on is 0.8x: 2027 is 48.7 x 1.13248^2 x 0.8 = 49.97 bn
     (62.46 before), 2031 is 48.7 x 1.13248^6 x 0.8 = 82.15 (short), 2032 is 93.03: reached."""
-    open_app(page, app_url)
+    open_app(page, f"{app_url}/?target=own")  # your own target: 2 × 2024
     open_uncertainty(page)
     before = chart_trace(page, "Scenario")
     assert y_at(before, 2027) == pytest.approx(62.46, abs=0.01)
@@ -150,7 +150,7 @@ def test_volatility_slider_widens_band_and_moves_probability(page, app_url):
     P = Phi(ln(90.72 / 87.64) / (sigma x sqrt(5))) = Phi(0.03451 / (sigma x 2.23607)):
     sigma 21.5% -> Phi(0.0718) = 52.9% = 53%; sigma 28.5% -> Phi(0.0541) = 52.2% = 52%.
     A larger sigma widens the 10–90% band."""
-    open_app(page, app_url)
+    open_app(page, f"{app_url}/?target=own")  # your own target: 2 × 2024
     open_uncertainty(page)
     assert metric_value(page, "Chance of target by 2030") == "53%"
     slider = by_key(page, "volatility").get_by_role("slider")
@@ -173,7 +173,7 @@ def test_volatility_slider_widens_band_and_moves_probability(page, app_url):
 def test_excel_download_holds_the_csv_numbers_and_an_about_sheet(page, app_url, tmp_path):
     """The Excel button in the CSV's row: its Data sheet has the CSV's rows and numbers
     (observed 2024 = 43.82e9 and 2025 = 48.7e9 US$), and an About sheet explains the file."""
-    open_app(page, app_url)
+    open_app(page, f"{app_url}/?target=own")  # your own target: 2 × 2024
     csv_path = download(page, "download_tracker_csv", tmp_path)
     xlsx_path = download(page, "download_tracker_xlsx", tmp_path)
     assert xlsx_path.suffix == ".xlsx" and xlsx_path.stem == csv_path.stem
@@ -203,14 +203,14 @@ def test_excel_download_holds_the_csv_numbers_and_an_about_sheet(page, app_url, 
 def test_garbage_url_shows_a_notice_and_uses_defaults(page, app_url):
     """?target_year=abc&multiple=99&pair=nonsense: each bad value is named in an info notice and
     replaced by its default (China–Kazakhstan, 2x, 2030): target 2 x 43.82 = 87.64 bn."""
-    open_app(page, f"{app_url}/?target_year=abc&multiple=99&pair=nonsense")
+    open_app(page, f"{app_url}/?target=own&target_year=abc&multiple=99&pair=nonsense")
     expect_no_exception(page)
     notices = page.get_by_test_id("stAlertContentInfo")
     expect(notices.filter(has_text="pair=nonsense")).to_have_count(1)
     expect(notices.filter(has_text="multiple=99")).to_have_count(1)
     expect(notices.filter(has_text="target_year=abc")).to_have_count(1)
     k = kpis(page)
-    assert k["Target (2× 2024)"] == "$87.6 bn"
+    assert k["Your own target (hypothetical, 2× 2024)"] == "$87.6 bn"
     assert k["Required growth to 2030"] == "12.5%"
     assert chart_trace(page, "Scenario") is not None  # the chart is drawn
     for bad in ("target_year=abc", "multiple=99", "pair=nonsense"):
@@ -221,9 +221,9 @@ def test_address_bar_follows_fast_keyboard_moves(page, app_url):
     """Ten quick presses move 'multiple' from 2.0 to 3.0 and the page shows 3x (target
     3 x 43.82 = 131.46 bn); the address bar must say multiple=3 as well, or a link copied from
     it restores another view."""
-    open_app(page, app_url)
+    open_app(page, f"{app_url}/?target=own")  # your own target: 2 × 2024
     press_slider(page, "multiple", "ArrowRight", 10)
-    wait_for_trace_name(page, "Target: $131.5 bn")
+    wait_for_trace_name(page, "Your own target (hypothetical): $131.5 bn")
     expect(page).to_have_url(re.compile(r"[?&]multiple=3(&|$)"))
 
 
@@ -231,15 +231,15 @@ def test_address_bar_after_a_move_restores_the_view(page, app_url, browser):
     """Move 'multiple' one step (2.0 -> 2.1) and open the address bar's URL in a new session: the
     same view, target 2.1 x 43.82 = 92.02 bn, growth scenario still "Recent trend" (a URL with a
     growth but no preset would mean a hand-set rate)."""
-    open_app(page, app_url)
+    open_app(page, f"{app_url}/?target=own")  # your own target: 2 × 2024
     press_slider(page, "multiple", "ArrowRight", 1)
-    wait_for_trace_name(page, "Target: $92.0 bn")
+    wait_for_trace_name(page, "Your own target (hypothetical): $92.0 bn")
     expect(page).to_have_url(re.compile(r"[?&]multiple=2.1(&|$)"))
     other = browser.new_context().new_page()
     try:
         open_app(other, page.url)
         expect_no_exception(other)
-        assert metric_value(other, "Target (2.1× 2024)") == "$92.0 bn"
+        assert metric_value(other, "Your own target (hypothetical, 2.1× 2024)") == "$92.0 bn"
         expect(by_key(other, "preset").locator("input")).to_have_value("Recent trend")
     finally:
         other.context.close()
@@ -313,10 +313,14 @@ def test_good_upload_becomes_a_basis_in_the_tracker(page, app_url):
     expect(page.get_by_test_id("stAlertContentSuccess")).to_have_count(1)
     # Navigate inside the app (a new page load would start a new session without the upload).
     page.get_by_test_id("stTopNavLink").first.click()
-    wait_for_app_run(page, initial_wait_ms=0)
+    # The tracker's first run can start after the data page's "not running" state is seen:
+    # wait for its widgets, then for that run to end, before choosing.
+    expect(by_key(page, "basis")).to_be_visible()
+    wait_for_app_run(page)
     choose_option(page, "basis", "Your data: Test series")
+    choose_option(page, "target", "Your own target (hypothetical)")
     expect_no_exception(page)
     k = kpis(page)
     assert k["Latest (2024)"] == "$20.0 bn"
-    assert k["Target (2× 2024)"] == "$40.0 bn"
+    assert k["Your own target (hypothetical, 2× 2024)"] == "$40.0 bn"
     assert chart_trace(page, "Observed")["y"] == pytest.approx([10.0, 20.0])

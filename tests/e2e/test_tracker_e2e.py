@@ -16,6 +16,7 @@ from tests.e2e.helpers import (
     chart_selector,
     chart_trace,
     chart_trace_y,
+    choose_option,
     download,
     metric_value,
     open_app,
@@ -51,24 +52,18 @@ def test_growth_slider_by_keyboard_moves_scenario_and_kpi(page, app_url):
     assert "growth=" in page.url  # the slider wrote its value to the URL
 
 
-def test_a_slider_move_resends_only_what_it_changes(page, app_url):
-    """The choices (basis, base year, growth scenario) and the output (sliders, KPIs, chart) are
-    two fragments. The first hand move of the growth slider switches the scenario to Custom, so
-    the choices are resent with the output; the next move resends the output alone. Nothing
-    outside the tracker (the sidebar's pair selector) is resent by either."""
+def test_a_slider_move_resends_only_the_tracker(page, app_url):
+    """The tracker's answer and controls are one fragment: a slider move resends them (the
+    first hand move of the growth slider also switches the scenario to Custom), never the
+    sidebar's pair selector."""
     frames = SentElements(page)
     open_app(page, app_url)
     frames.clear()
     press_slider(page, "growth", "ArrowRight", 1)
     types, keys = frames.sent()
-    assert {"basis", "base_year", "preset", "growth"} <= keys
+    assert {"basis", "preset", "growth", "target"} <= keys
     assert "plotly_chart" in types and "pair" not in keys
     expect(by_key(page, "preset").locator("input")).to_have_value("Custom")
-    frames.clear()
-    press_slider(page, "growth", "ArrowRight", 1)
-    types, keys = frames.sent()
-    assert {"growth", "multiple", "target_year"} <= keys and "plotly_chart" in types
-    assert not keys & {"basis", "base_year", "preset", "pair"}
 
 
 def test_downloaded_csv_holds_the_numbers_on_screen(page, app_url, tmp_path):
@@ -85,13 +80,13 @@ def test_downloaded_csv_holds_the_numbers_on_screen(page, app_url, tmp_path):
 def test_url_parameters_restore_the_view(page, app_url):
     # Bound selectboxes put the option's label in the URL, as a copied link shows it.
     query = urlencode(
-        {"basis": "Kazakhstan statistics (BNS)", "multiple": "3.0", "target_year": "2035",
-         "growth": "7.5"}
+        {"target": "own", "basis": "Kazakhstan statistics (BNS)", "multiple": "3.0",
+         "target_year": "2035", "growth": "7.5"}
     )  # fmt: skip
     open_app(page, f"{app_url}/?{query}")
     expect(page.get_by_test_id("stException")).to_have_count(0)
     assert metric_value(page, "Latest (2024)") == "$30.1 bn"
-    assert metric_value(page, "Target (3× 2024)") == "$90.3 bn"
+    assert metric_value(page, "Your own target (hypothetical, 3× 2024)") == "$90.3 bn"
     # 7.5% from 30.1: 1.075 ** n >= 3 -> n >= 15.19 -> 2040
     assert metric_value(page, "Scenario reaches target") == "2040"
 
@@ -99,8 +94,8 @@ def test_url_parameters_restore_the_view(page, app_url):
 def test_chance_view_draws_the_probability_chart(page, app_url):
     """The second chart is built when chosen: its curve at 2030 is the KPI's 53% (recent trend,
     estimated volatility), a slider move redraws it while it is shown, and the choice is in
-    the address bar."""
-    open_app(page, app_url)
+    the address bar. On your own target, 2 × 2024 = $87.6 bn."""
+    open_app(page, f"{app_url}/?target=own")
     expect(page.locator(chart_selector("probability_chart"))).to_have_count(0)
     by_key(page, "view").get_by_role("radio", name="Chance of reaching it, by year").click()
     wait_for_app_run(page)
@@ -116,3 +111,34 @@ def test_chance_view_draws_the_probability_chart(page, app_url):
     after = chart_trace(page, "Closed form", chart_key="probability_chart")
     assert dict(zip(after["x"], after["y"], strict=True))[2030] < at_2030
     expect(page.locator(chart_selector())).to_have_count(0)  # the other chart is not built
+
+
+def test_opened_target_is_in_the_address_bar_and_a_copied_link_reopens_it(page, app_url, browser):
+    """B1: choosing the May 2023 $40 bn-by-2030 target writes target=<id> into the address bar;
+    that address opened elsewhere shows the same target, its declared year (no assumption
+    slider) and where it comes from."""
+    open_app(page, app_url)
+    choose_option(page, "target", "$40 bn by 2030 (Tokayev, May 2023)")
+    expect(page).to_have_url(re.compile(r"target=chn-kaz-2023-40bn-2030"))
+    other = browser.new_page()
+    try:
+        open_app(other, page.url)
+        expect(other.get_by_test_id("stException")).to_have_count(0)
+        assert metric_value(other, "Declared target") == "$40.0 bn"
+        expect(by_key(other, "target_year")).to_have_count(0)
+        expect(other.get_by_text("17 May 2023", exact=False).first).to_be_visible()
+    finally:
+        other.close()
+
+
+def test_on_a_phone_the_verdict_and_chart_come_before_the_controls(browser, app_url):
+    """At 390 px wide, the verdict sentence and the chart sit above the target selector."""
+    phone = browser.new_page(viewport={"width": 390, "height": 844})
+    try:
+        open_app(phone, app_url)
+        verdict = by_key(phone, "tracker_verdict").bounding_box()
+        chart = phone.locator(chart_selector()).bounding_box()
+        control = by_key(phone, "target").bounding_box()
+        assert verdict["y"] < chart["y"] < control["y"]
+    finally:
+        phone.close()

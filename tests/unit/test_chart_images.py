@@ -34,7 +34,7 @@ def test_png_and_svg_are_real_images(fig, browser):
     # PNG header: width and height at bytes 16-24, big-endian; 1200 x 600 at scale 2.
     assert int.from_bytes(png[16:20], "big") == 2400 and int.from_bytes(png[20:24], "big") == 1200
     svg = figure_image(fig, "svg").decode("utf-8")
-    assert "<svg" in svg[:500] and "Target: $87.6 bn" in svg
+    assert "<svg" in svg[:500] and "Your own target (hypothetical): $87.6 bn" in svg
 
 
 def test_missing_browser_is_a_clear_error(fig, monkeypatch):

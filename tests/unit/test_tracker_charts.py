@@ -45,10 +45,10 @@ def test_tracker_figure_is_valid_and_holds_the_hand_worked_numbers(result):
     i2030 = list(scenario.x).index(2030)
     assert scenario.y[i2030] == pytest.approx(48.7 * 1.1**5, abs=1e-9)  # 78.43
 
-    target = trace(fig, "Target")
+    target = trace(fig, "Your own target (hypothetical)")
     assert list(target.x) == [1992, 2035]
     assert list(target.y) == pytest.approx([87.64, 87.64])
-    assert target.name == "Target: $87.6 bn"
+    assert target.name == "Your own target (hypothetical): $87.6 bn"
 
     observed = trace(fig, "Observed")
     assert dict(zip(observed.x, observed.y, strict=True))[2025] == pytest.approx(48.7)

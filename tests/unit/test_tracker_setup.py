@@ -8,6 +8,7 @@ import pandas as pd
 import pytest
 
 from dashboard.analysis.scenario import Controls, resolve
+from dashboard.analysis.tracker import ScenarioError
 from dashboard.model import Pair
 
 PAIR = Pair("CHN", "KAZ")
@@ -69,14 +70,18 @@ def test_values_that_do_not_matter_do_not_change_the_scenario():
     assert resolve(PAIR, "CHN", SERIES, BASE) != resolve(PAIR, "CHN", SERIES, with_(growth=12.6))
 
 
-def test_base_year_without_an_observation_raises():
-    with pytest.raises(KeyError):
+def test_base_year_without_an_observation_raises_the_projects_own_error():
+    """Issue #12: the page catches only ScenarioError, so a bad choice must raise that (a bare
+    KeyError or ValueError would be indistinguishable from a bug)."""
+    with pytest.raises(ScenarioError, match="base year 2020"):
         resolve(PAIR, "CHN", SERIES, with_(base_year=2020))
+    with pytest.raises(ScenarioError, match="after the latest observation"):
+        resolve(PAIR, "CHN", SERIES, with_(preset="recent", target_year=2020))
 
 
 def test_controls_name_the_widget_keys():
     """The page reads the session by these names: they must be the widgets' keys."""
     assert Controls.widget_keys() == (
         "basis", "base_year", "multiple", "target_year", "preset", "growth", "vol_manual",
-        "volatility", "method", "compare", "shock_year", "shock_size",
+        "volatility", "method", "compare", "shock_year", "shock_size", "target",
     )  # fmt: skip

@@ -4,7 +4,7 @@ import pandas as pd
 import streamlit as st
 
 from dashboard.analysis.series import basis_series, pair_mask
-from dashboard.analysis.targets import DEFAULT_ASSUMED_YEAR, target_status
+from dashboard.analysis.targets import DEFAULT_ASSUMED_YEAR, measured_by_totals, target_status
 from dashboard.app.cache import OPEN_TRACKER_KEY, current_pair, observations, targets
 from dashboard.app.downloads import download_buttons
 from dashboard.app.links import check_url
@@ -16,43 +16,24 @@ from dashboard.report.files import export_stem
 from dashboard.report.registry import registry_table, status_headers
 from dashboard.report.sentences import targets_summary, to_markdown
 
-MULTIPLE_RANGE = (1.0, 10.0)  # the tracker's multiple slider
-
 
 def tracker_settings(
     row: pd.Series, all_targets: pd.DataFrame, obs: pd.DataFrame
 ) -> tuple[dict | None, str]:
-    """Tracker controls that show ``row``'s target on its basis, or None and the reason."""
+    """Tracker controls that open ``row``'s target on its basis, or None and the reason.
+
+    The tracker takes the target by its id (``target=<id>``): value, base and year come with it.
+    """
     reporter = row["basis"]
     t = all_targets.set_index("id").loc[row["id"]]
     if not reporter or pd.isna(row["target_value_usd"]):
         return None, "this target has no number or no data to track it with"
+    if not measured_by_totals(t["scope"]):
+        return None, f"its scope ({t['scope']}) is not measured by total-trade figures"
     p = Pair.parse(row["pair"])
-    series = basis_series(obs, reporter, p.other(reporter))
-    if len(series) < 2:
+    if len(basis_series(obs, reporter, p.other(reporter))) < 2:
         return None, "its statistics have fewer than two figures"
-    latest = int(series.index.max())
-    year = int(t["target_year"]) if pd.notna(t["target_year"]) else DEFAULT_ASSUMED_YEAR
-    if year <= latest:
-        return None, f"its target year {year} is not after the latest figure ({latest})"
-    base = int(t["base_year"]) if pd.notna(t["base_year"]) else latest
-    if base not in series.index:
-        base = latest
-    multiple = (
-        float(t["target_multiple"])
-        if pd.notna(t["target_multiple"]) and base == t["base_year"]
-        else float(row["target_value_usd"]) / float(series[base])
-    )
-    lo, hi = MULTIPLE_RANGE
-    if not lo <= multiple <= hi:
-        return None, f"it is {multiple:.2f}× its base year, outside the tracker's {lo:g}–{hi:g}×"
-    return {
-        "pair": p.code,
-        "basis": reporter,
-        "base_year": base,
-        "multiple": round(multiple, 3),
-        "target_year": year,
-    }, ""
+    return {"pair": p.code, "basis": reporter, "target": str(row["id"])}, ""
 
 
 def render() -> None:

@@ -8,17 +8,25 @@ its navigation, and the code lives in a module (imported once) rather than in th
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import date
 
 import pandas as pd
 import plotly.graph_objects as go
 import streamlit as st
 
 from dashboard.analysis.growth import HORIZON_YEAR, recent_cagr
-from dashboard.analysis.outlook import METHOD_LABELS, Outlook, assess
+from dashboard.analysis.outlook import (
+    FALLBACK_VOLATILITY,
+    METHOD_LABELS,
+    Outlook,
+    assess,
+    trend_chance,
+)
 from dashboard.analysis.scenario import (
     DEFAULT_MULTIPLE,
     DEFAULT_TARGET_YEAR,
     METHODS,
+    MIN_TREND_OBSERVATIONS,
     MULTIPLE_RANGE,
     Controls,
     Scenario,
@@ -27,6 +35,16 @@ from dashboard.analysis.scenario import (
     scenario_presets,
 )
 from dashboard.analysis.series import bases_for, basis_series
+from dashboard.analysis.targets import (
+    OFF_TRACK,
+    ON_TRACK,
+    OWN_TARGET,
+    STALE_AFTER_YEARS,
+    TrackedTarget,
+    judge_target,
+    own_target,
+    tracker_targets,
+)
 from dashboard.analysis.tracker import ScenarioError, TrackerResult, track
 from dashboard.analysis.uncertainty import VolatilityEstimate, estimate_volatility
 from dashboard.app.cache import (
@@ -35,6 +53,7 @@ from dashboard.app.cache import (
     observations,
     pair_spec,
     target_origin,
+    targets,
     uploaded_for,
 )
 from dashboard.app.downloads import download_buttons
@@ -42,10 +61,8 @@ from dashboard.app.links import check_url, share_link
 from dashboard.app.plain import plain
 from dashboard.app.screens.tracker_controls import (
     CHART_VIEWS,
-    CHOICES_FRAGMENT,
     OUTPUT_FRAGMENT,
     PRESET_LABELS,
-    choice_args,
     custom_growth_from_link,
     growth_slider,
     preset_control,
@@ -55,13 +72,19 @@ from dashboard.app.screens.tracker_controls import (
     volatility_control,
 )
 from dashboard.app.texts import METHOD_EXPLAINER
+from dashboard.app.urlstate import choice
 from dashboard.charts.outlook import probability_figure
-from dashboard.charts.tracker import tracker_figure
+from dashboard.charts.tracker import band_clipped, for_export, history_figure, tracker_figure
 from dashboard.formatting import format_pct, format_usd
 from dashboard.ingest.upload import UploadedSeries, tracker_rows
 from dashboard.model import Pair, basis_label
 from dashboard.report.files import export_stem
-from dashboard.report.sentences import probability_summary, to_markdown, tracker_summary
+from dashboard.report.sentences import (
+    probability_summary,
+    to_markdown,
+    tracker_summary,
+    verdict_sentence,
+)
 from dashboard.report.tables import (
     outlook_summary,
     parameters,
@@ -102,6 +125,7 @@ class _PairSetup:
 
     bases: tuple[str, ...]  # reporters with totals for the pair, the pair's first country first
     by_basis: dict[str, _Basis]
+    targets: tuple[TrackedTarget, ...]  # declared targets the tracker can follow, default first
 
 
 # Shared by every session and never mutated: a slider move reuses it instead of selecting rows
@@ -111,7 +135,8 @@ def _pair_setup(version: tuple[str, str, int], pair_code: str) -> _PairSetup:
     obs = observations()
     pair = Pair.parse(pair_code)
     bases = tuple(bases_for(obs, pair))
-    return _PairSetup(bases, {code: _basis(obs, pair, code) for code in bases})
+    declared = tuple(tracker_targets(targets(), pair, date.today().year))
+    return _PairSetup(bases, {code: _basis(obs, pair, code) for code in bases}, declared)
 
 
 def _chart(fig: go.Figure) -> None:
@@ -130,6 +155,20 @@ class _View:
     upload: UploadedSeries | None
     bases: list[str]
     memo: dict[str, _Basis]
+    declared: tuple[TrackedTarget, ...] = ()
+
+    @property
+    def target_ids(self) -> list[str]:
+        """The target selector's options: declared targets (default first), then your own."""
+        return [t.id for t in self.declared] + [OWN_TARGET]
+
+    def target_for(self, target_id: str) -> TrackedTarget | None:
+        """The declared target ``target_id`` names; None for your own."""
+        return next((t for t in self.declared if t.id == target_id), None)
+
+    def target_label(self, target_id: str) -> str:
+        t = self.target_for(target_id)
+        return t.label if t is not None else "Your own target (hypothetical)"
 
     def basis_name(self, code: str) -> str:
         if code == "upload" and self.upload is not None:
@@ -168,39 +207,63 @@ class _View:
                 "volatility_default": (default.estimate.sigma or 0.2) * 100,
             }
         first = self.first_target_year
-        return url_specs(
+        specs = url_specs(
             list(labels), linked.years, first, max(DEFAULT_TARGET_YEAR, first), **defaults
         )
+        return {"target": choice(self.target_ids[0], self.target_ids), **specs}
 
 
 def _view(pair: Pair) -> _View:
     setup = _pair_setup(data_version(), pair.code)
     upload = uploaded_for(pair)
     bases = list(setup.bases) + (["upload"] if upload is not None else [])
-    return _View(pair, upload, bases, dict(setup.by_basis))
+    return _View(pair, upload, bases, dict(setup.by_basis), setup.targets)
 
 
-def _session_controls() -> Controls | None:
-    """Every control's value as the session holds it, or None before the controls exist."""
-    keys = Controls.widget_keys()
-    if not all(k in st.session_state for k in keys):
-        return None
-    return Controls(**{k: st.session_state[k] for k in keys})
+def _target_from_url(view: _View) -> None:
+    """Keep the session's target one of this pair's: the link's ``target=<id>`` if it names one,
+    else the pair's first (its newest open declared target, or your own when none was declared).
 
-
-def _choice_widgets(view: _View) -> None:
-    """The choices: statistics basis, base year and growth scenario (one row).
-
-    The base years offered are the chosen basis's; a basis with a single figure stops the page
-    with a warning (a trend needs two).
+    Not a bound widget: a bound selectbox writes its option's *label* into the URL, and a link
+    should name the target by its registry id. :func:`_target_to_url` writes it back.
     """
+    ids = view.target_ids
+    if st.session_state.get("target") in ids:
+        return
+    linked = st.query_params.get("target")
+    st.session_state["target"] = linked if linked in ids else ids[0]
+
+
+def _target_to_url(view: _View, chosen: str) -> None:
+    """``target=<id>`` in the address bar, left out for the pair's default (as bound widgets do)."""
+    if chosen == view.target_ids[0]:
+        if "target" in st.query_params:
+            del st.query_params["target"]
+    elif st.query_params.get("target") != chosen:
+        st.query_params["target"] = chosen
+
+
+def _control_widgets(view: _View) -> tuple[Controls, TrackedTarget | None]:
+    """Every control, in a box under the answer: target, statistics, growth scenario; then the
+    sliders; then uncertainty and shocks. Returns them and the declared target chosen (None:
+    your own)."""
     pair = view.pair
-    c1, c2, c3 = st.columns(3)
-    basis = c1.selectbox(
+    c1, c2, c3 = st.columns([2, 1, 1])
+    target = c1.selectbox(
+        "Target",
+        view.target_ids,
+        format_func=view.target_label,
+        key="target",
+        help="The targets declared for this pair (newest open one first), or your own.",
+    )
+    _target_to_url(view, target)
+    declared = view.target_for(target)
+    basis = c2.selectbox(
         "Statistics basis",
         view.bases,
         format_func=view.basis_name,
-        **choice_args("basis"),
+        key="basis",
+        bind="query-params",
         help="Whose statistics: the two countries' customs report different totals.",
     )
     b = view.basis_for(basis)
@@ -211,50 +274,55 @@ def _choice_widgets(view: _View) -> None:
             icon=":material/warning:",
         )
         st.stop()
-    c2.selectbox(
-        "Base year",
-        years,
-        **unless_set("base_year", index=years.index(default_base_year(years))),
-        **choice_args("base_year"),
-        help="The target is the base year's value times the multiple.",
-    )
     custom_growth_from_link(b.series)
-    preset_control(c3)
+    preset = preset_control(c3)
 
-
-def _slider_widgets(view: _View) -> Controls:
-    """The sliders (target year, multiple, growth) and the uncertainty and shock settings.
-
-    Drawn in the output fragment, after the choices, which they read from the session. The year
-    sliders start at the pair's first target year whatever the basis: a slider whose range
-    changes is a new widget to Streamlit and would fall back to its minimum, so switching to
-    statistics one year shorter used to reset the target year to next year.
-    """
     first_target_year = view.first_target_year
-    basis, base_year, preset = (st.session_state[k] for k in ("basis", "base_year", "preset"))
-    b = view.basis_for(basis)
-    c1, c2, c3 = st.columns(3)
-    target_year = c1.slider(
-        "Target year (assumption)",
-        first_target_year,
-        HORIZON_YEAR,
-        **unless_set("target_year", value=max(DEFAULT_TARGET_YEAR, first_target_year)),
-        key="target_year",
-        bind="query-params",
-        help="No official year was given for doubling; 2030 is this dashboard's assumption.",
-    )
-    multiple = c2.slider(
-        "Multiple of the base year",
-        *MULTIPLE_RANGE,
-        step=0.1,
-        **unless_set("multiple", value=DEFAULT_MULTIPLE),
-        key="multiple",
-        bind="query-params",
-        format="%.1f×",
-        help="2.0 = doubling, the pledge of July 2024.",
-    )
-    presets = scenario_presets(b.series, float(b.series[base_year]) * multiple, target_year)
-    growth = growth_slider(presets, preset, c3)
+    s1, s2, s3 = st.columns(3)
+    if declared is None:
+        base_year = s1.selectbox(
+            "Base year",
+            years,
+            **unless_set("base_year", index=years.index(default_base_year(years))),
+            key="base_year",
+            bind="query-params",
+            help="Your target is the base year's value times the multiple.",
+        )
+        multiple = s1.slider(
+            "Multiple of the base year",
+            *MULTIPLE_RANGE,
+            step=0.1,
+            **unless_set("multiple", value=DEFAULT_MULTIPLE),
+            key="multiple",
+            bind="query-params",
+            format="%.1f×",
+            help="2.0 = doubling.",
+        )
+    else:
+        base_year = declared.base_year if declared.base_year is not None else years[-1]
+        multiple = declared.multiple if declared.multiple is not None else DEFAULT_MULTIPLE
+    if declared is not None and declared.year is not None:
+        target_year = declared.year
+        s2.markdown(f"**Target year {target_year}**, as declared.")
+    else:
+        assumed = declared is not None
+        target_year = s2.slider(
+            "Target year (assumption)" if assumed else "Target year (your choice)",
+            first_target_year,
+            HORIZON_YEAR,
+            **unless_set("target_year", value=max(DEFAULT_TARGET_YEAR, first_target_year)),
+            key="target_year",
+            bind="query-params",
+            help="No year was given for this target; 2030 is this dashboard's assumption."
+            if assumed
+            else "The year your own target should be met by.",
+        )
+    growth = 0.0  # unused: nothing is projected
+    can_project = first_target_year <= target_year and years[-1] < target_year
+    if can_project:
+        value = declared.value_usd if declared else float(b.series[base_year]) * multiple
+        presets = scenario_presets(b.series, value, target_year)
+        growth = growth_slider(presets, preset, s3)
 
     with st.expander("Uncertainty and shocks", icon=":material/tune:"):
         u1, u2, u3 = st.columns(3)
@@ -271,10 +339,11 @@ def _slider_widgets(view: _View) -> Controls:
         )
         compare = u2.toggle("Show both methods", key="compare", bind="query-params")
         shock_year, shock_size = shock_controls(first_target_year, HORIZON_YEAR, u3, u3)
-    return Controls(
-        basis, base_year, multiple, target_year, preset, growth, vol_manual, volatility, method,
-        compare, shock_year, shock_size,
+    controls = Controls(
+        basis, int(base_year), float(multiple), int(target_year), preset, growth, vol_manual,
+        volatility, method, compare, shock_year, shock_size, target,
     )  # fmt: skip
+    return controls, declared
 
 
 @dataclass(frozen=True)
@@ -299,11 +368,7 @@ def _compute(basis: _Basis, scenario: Scenario) -> _Computed:
 
 
 def tracker_view(pair: Pair) -> None:
-    """Everything below the tracker's title, for ``pair``: the choices, then the output.
-
-    Two fragments (:data:`CHOICES_FRAGMENT`, :data:`OUTPUT_FRAGMENT`): a slider move reruns the
-    output alone, a choice both.
-    """
+    """Everything below the tracker's title, for ``pair``: the answer, then the controls."""
     view = _view(pair)
     if not view.bases:
         st.info(
@@ -313,65 +378,124 @@ def tracker_view(pair: Pair) -> None:
         )
         st.stop()
     check_url("tracker", view.url_specs)
-    _choices_fragment(pair)
-    _output_fragment(pair)
+    _target_from_url(view)
+    _tracker_fragment(pair)
 
 
-@st.fragment(key=CHOICES_FRAGMENT)
-def _choices_fragment(pair: Pair) -> None:
-    with st.container(border=True):
-        _choice_widgets(_view(pair))
+def _verdict(view: _View, target: TrackedTarget, reporter: str, year: int) -> str:
+    """The answer in one sentence, by the registry's rule (:func:`judge_target`), with the chance
+    on the recent trend, on the chosen statistics and on the other side's when it has data."""
+    as_of = date.today().year
+
+    def judged(code: str) -> tuple[dict, float | None]:
+        b = view.basis_for(code)
+        status = judge_target(target.row, b.obs, b.reporter, assumed_year=year, as_of_year=as_of)
+        chance = None
+        if status["status"] in (ON_TRACK, OFF_TRACK):
+            chance = trend_chance(b.series, target.value_usd, year)
+        return status, chance
+
+    chosen = "upload" if reporter == "upload" else reporter
+    status, chance = judged(chosen)
+    others = [c for c in view.bases if c not in (chosen, "upload")]
+    other = judged(others[0]) if others else None
+    return verdict_sentence(status, chance, year, other)
 
 
 @st.fragment(key=OUTPUT_FRAGMENT)
-def _output_fragment(pair: Pair) -> None:
-    """Sliders, KPIs, the chosen chart with its notes and downloads, and the share link.
+def _tracker_fragment(pair: Pair) -> None:
+    """The answer (verdict, KPIs, chart, notes, downloads, link) above the controls.
 
-    After a move the session holds every control's new value, so the scenario is computed
-    before anything is drawn: the sliders, KPIs and chart then leave back to back, and the
-    browser, which re-renders the page for each batch of messages it gets, gets fewer batches.
-    The sliders' own values are resolved as well; if they ask for another scenario (a value a
-    widget corrected, or a first visit), that one is computed and shown.
+    The controls are drawn first, into the box below, so the answer is computed from this run's
+    values; on a phone the verdict and the chart come before any control.
     """
     view = _view(pair)
-    early = None
-    if (known := _session_controls()) is not None:
-        try:
-            early = _compute(view.basis_for(known.basis), view.scenario_for(known))
-        except (ScenarioError, KeyError, ValueError):
-            early = None  # computed again below from the widgets' values
+    answer = st.container()
     with st.container(border=True):
-        controls = _slider_widgets(view)
-        growth_note = st.empty()
-    try:
-        scenario = view.scenario_for(controls)
-        if early is not None and early.scenario == scenario:
-            done = early
+        controls, declared = _control_widgets(view)
+    with answer:
+        _answer(view, controls, declared)
+
+
+def _answer(view: _View, controls: Controls, declared: TrackedTarget | None) -> None:
+    pair = view.pair
+    b = view.basis_for(controls.basis)
+    as_of = date.today().year
+    latest = b.years[-1]
+    if declared is None:
+        target = own_target(
+            pair, controls.base_year, float(b.series[controls.base_year]), controls.multiple,
+            controls.target_year, as_of,
+        )  # fmt: skip
+    else:
+        target = declared
+    year = controls.target_year
+    with st.container(key="tracker_verdict"):
+        st.markdown(f"**{to_markdown(_verdict(view, target, controls.basis, year))}**")
+    if declared is None and not view.declared:
+        st.info(
+            f"No numeric trade target has been declared for {pair.label}, so the tracker follows "
+            "your own target: a hypothetical, set with the base year and multiple below.",
+            icon=":material/info:",
+        )
+    elif declared is None:
+        st.caption("Your own target is a hypothetical, not a declared one.")
+    origin = target_origin(pair.code, b.reporter, controls.base_year, target.id)
+    basis_slug = "your-data" if controls.basis == "upload" else basis_label(b.reporter)
+    name_parts = {"target": target.id, "scenario": controls.preset}
+    stale = latest < as_of - STALE_AFTER_YEARS
+    if stale or year <= latest:
+        if stale:
+            st.warning(
+                f"The latest figure on {view.basis_name(controls.basis)} is from **{latest}**, "
+                f"{as_of - latest} years ago. A projection from it would guess years that have "
+                "already happened, so none is drawn.",
+                icon=":material/history:",
+            )
         else:
-            done = _compute(view.basis_for(controls.basis), scenario)
-    except (ScenarioError, KeyError, ValueError) as exc:
+            st.caption(
+                f"The target year {year} is not after the latest figure ({latest}): the data "
+                "decide it, so nothing is projected."
+            )
+        fig = history_figure(b.obs, view.basis_name(controls.basis), target.value_usd, year,
+                             target.id)  # fmt: skip
+        _chart(fig)
+        if controls.basis != "upload":
+            st.markdown(origin)
+        return
+
+    if len(b.series) < MIN_TREND_OBSERVATIONS:
+        st.warning(
+            f"Only {len(b.series)} figures on {view.basis_name(controls.basis)}: growth and "
+            "volatility cannot be estimated from so few. The trend shown is the change between "
+            f"them, and the band uses an assumed {format_pct(FALLBACK_VOLATILITY)} volatility; "
+            "both are stand-ins.",
+            icon=":material/warning:",
+        )
+    try:
+        name = view.basis_name(controls.basis) if controls.basis == "upload" else None
+        scenario = resolve(pair, b.reporter, b.series, controls, basis_name=name,
+                           declared=declared)  # fmt: skip
+        done = _compute(b, scenario)
+    except ScenarioError as exc:
         st.warning(f"This scenario cannot be computed: {plain(exc)}.", icon=":material/warning:")
         return
     scenario, result, outlook = done.scenario, done.result, done.outlook
     growth = scenario.growth
-    growth_note.caption(f"Growth used: **{format_pct(growth.rate)}** a year. {growth.label}.")
-
     inputs = scenario.inputs
-    base_year, multiple, target_year = inputs.base_year, inputs.multiple, inputs.target_year
     volatility, method, compare = scenario.volatility, scenario.method, scenario.compare
     shock_year, shock_size = inputs.shock_year, inputs.shock_size
     proj = outlook.projection
-    basis = controls.basis
-    reporter = view.basis_for(basis).reporter
 
-    if outlook.volatility_source == "fallback":
+    if outlook.volatility_source == "fallback" and len(b.series) >= MIN_TREND_OBSERVATIONS:
         st.warning(
             f"Too little history to estimate volatility ({outlook.estimate.reason}); the band "
             f"uses an assumed {format_pct(outlook.volatility)}. Set it by hand under "
             "*Uncertainty and shocks*.",
             icon=":material/warning:",
         )
-    _kpis(result, outlook, multiple, base_year, target_year)
+    _kpis(result, outlook, target)
+    st.caption(f"Growth used: **{format_pct(growth.rate)}** a year. {to_markdown(growth.label)}.")
 
     # One chart at a time, chosen here: only the chosen chart is built, sent and drawn on each
     # move. Not st.tabs: a tab panel walks its whole subtree for focusable elements whenever
@@ -392,30 +516,45 @@ def _output_fragment(pair: Pair) -> None:
     # `required` does not stop an empty URL value (`/?view=`) from seeding None on the first run
     # (Streamlit 1.67): show the default chart; the URL notice has said the value was ignored.
     chart_view = chart_view or "trade"
-    basis_slug = "your-data" if basis == "upload" else basis_label(reporter)
     download_params = {**parameters(result), **outlook_summary(outlook)}
+    today = date.today().isoformat()
+    export_lines = [
+        f"{pair.label}, on {result.basis_label} figures",
+        f"Target: {target.label}",
+        f"Scenario: {growth.label}",
+        "Sources: " + "; ".join(sorted(set(map(str, result.observations["source"]))))[:160],
+        f"Made {today} with the trade target dashboard",
+    ]
     if chart_view == "trade":
         tracker_fig = tracker_figure(result, fan=proj.fan)
         _chart(tracker_fig)
-        _scenario_notes(result, outlook, pair, reporter, base_year, basis)
+        if band_clipped(result, proj.fan):
+            st.caption(
+                "The chart is scaled to the history and the target; the uncertainty band (or the "
+                "scenario after the target year) runs above its top and is clipped."
+            )
+        _scenario_notes(result, outlook, origin, controls.basis)
         download_buttons(
             lambda: scenario_table(result, proj.fan),
-            name=export_stem("trade-tracker", pair.code, basis_slug),
+            name=export_stem("trade-tracker", pair.code, basis_slug, **name_parts),
             key="download_tracker",
             label="the chart's data",
             parameters=download_params,
-            figure=tracker_fig,
+            figure=for_export(tracker_fig, "Is the trade target on track?", export_lines),
         )
     else:
-        _chance_view(outlook, target_year, pair, basis_slug, download_params)
+        stem = export_stem("trade-target-probability", pair.code, basis_slug, **name_parts)
+        _chance_view(outlook, inputs.target_year, stem, download_params, export_lines)
 
     share_link(
         {
             "pair": pair.label,
-            "basis": view.basis_name(basis),
-            "base_year": base_year,
-            "multiple": multiple,
-            "target_year": target_year,
+            "target": controls.target,
+            "basis": view.basis_name(controls.basis),
+            **({"base_year": inputs.base_year, "multiple": inputs.multiple}
+               if declared is None else {}),
+            **({"target_year": inputs.target_year}
+               if declared is None or declared.year is None else {}),
             "preset": PRESET_LABELS[growth.preset],
             **({"growth": round(growth.rate * 100, 1)} if growth.preset == "custom" else {}),
             "vol_manual": volatility is not None,
@@ -429,9 +568,7 @@ def _output_fragment(pair: Pair) -> None:
     )  # fmt: skip
 
 
-def _scenario_notes(
-    result: TrackerResult, outlook: Outlook, pair: Pair, reporter: str, base_year: int, basis: str
-) -> None:
+def _scenario_notes(result: TrackerResult, outlook: Outlook, origin: str, basis: str) -> None:
     """The sentences under the tracker chart: summary, live figures, band, target's origin."""
     proj = outlook.projection
     st.markdown(to_markdown(tracker_summary(result)))
@@ -448,11 +585,15 @@ def _scenario_notes(
         "Hollow markers: low-confidence figures."
     )
     if basis != "upload":
-        st.markdown(target_origin(pair.code, reporter, base_year))
+        st.markdown(origin)
 
 
 def _chance_view(
-    outlook: Outlook, target_year: int, pair: Pair, basis_slug: str, download_params: dict
+    outlook: Outlook,
+    target_year: int,
+    stem: str,
+    download_params: dict,
+    export_lines: list[str],
 ) -> None:
     """The "chance by year" view: probability chart, its summary and its download menu."""
     proj, other = outlook.projection, outlook.comparison
@@ -475,24 +616,33 @@ def _chance_view(
         )
     download_buttons(
         lambda: probability_table(outlook),
-        name=export_stem("trade-target-probability", pair.code, basis_slug),
+        name=stem,
         key="download_probability",
         label="the probabilities",
         parameters=download_params,
-        figure=probability_fig,
+        figure=for_export(probability_fig, "Chance of reaching the target, by year", export_lines),
     )
 
 
-def _kpis(
-    result: TrackerResult, outlook: Outlook, multiple: float, base_year: int, target_year: int
-) -> None:
+def _target_card_label(target: TrackedTarget) -> str:
+    """The target card's label: "Declared target (2× 2023)", or your own, hypothetical one."""
+    times = (
+        f"{target.multiple:g}× {target.base_year}"
+        if target.multiple is not None and target.base_year is not None
+        else ""
+    )
+    if not target.declared:
+        return f"Your own target (hypothetical, {times})"
+    return f"Declared target ({times})" if times else "Declared target"
+
+
+def _kpis(result: TrackerResult, outlook: Outlook, target: TrackedTarget) -> None:
     """The nine KPI cards, in two rows: where trade stands, then the scenario's outlook."""
     proj = outlook.projection
+    target_year = result.inputs.target_year
     with st.container(horizontal=True):
         st.metric(f"Latest ({result.latest_year})", format_usd(result.latest_value), border=True)
-        st.metric(
-            f"Target ({multiple:g}× {base_year})", format_usd(result.target_value), border=True
-        )
+        st.metric(_target_card_label(target), format_usd(result.target_value), border=True)
         st.metric("Progress", format_pct(result.progress, 0), border=True)
         st.metric(
             f"Required growth to {target_year}", format_pct(result.required_cagr), border=True

@@ -4,11 +4,8 @@ A preset (recent / long-run / required / custom) drives the growth slider; movin
 hand switches the preset to custom. Every control has a stable key bound to the URL, so a copied
 link restores the view, including a hand-set growth rate.
 
-The tracker is two fragments. The *choices* (statistics basis, base year, growth scenario) set
-what the sliders offer; the *output* holds the sliders, KPIs and charts. A slider move reruns
-the output alone; a choice reruns both (its callback, :func:`_choice_changed`). The browser
-re-renders everything a rerun sends, so a slider move that resends only what it changes
-redraws the chart sooner.
+The tracker's controls and its answer are one fragment (the controls drawn first, into a box
+below the answer): any control reruns that fragment alone, not the page's navigation.
 """
 
 from __future__ import annotations
@@ -38,8 +35,7 @@ PRESET_LABELS = {
     "required": "Required for the target",
     "custom": "Custom",
 }
-#: ``st.fragment(key=...)`` of the tracker's choices and of its output (sliders, KPIs, charts).
-CHOICES_FRAGMENT = "tracker_choices"
+#: ``st.fragment(key=...)`` of the tracker's answer and controls.
 OUTPUT_FRAGMENT = "tracker_output"
 #: The two charts under the KPIs, shown one at a time (the ``view`` control): key -> label.
 CHART_VIEWS = {"trade": "Trade and target", "chance": "Chance of reaching it, by year"}
@@ -68,29 +64,16 @@ def _set_if_changed(key: str, value: float) -> None:
         st.session_state[key] = value
 
 
-def _choice_changed() -> None:
-    """A choice's ``on_change``: redraw the choices and the output.
-
-    A keyed ``st.rerun`` from a callback replaces the interaction's default rerun (the choices'
-    fragment alone) with the fragments named, in the order named.
-    """
-    st.rerun([CHOICES_FRAGMENT, OUTPUT_FRAGMENT])
-
-
 def _growth_moved() -> None:
-    """The growth slider's ``on_change``: a hand-set rate makes the scenario Custom.
-
-    When it already is, nothing else changes and the default rerun (the output, which holds the
-    slider) is all that is needed; otherwise the preset selector, in the choices, is redrawn too.
-    """
+    """The growth slider's ``on_change``: a hand-set rate makes the scenario Custom (the
+    callback runs before the fragment's rerun, which then draws the selector as Custom)."""
     if st.session_state.get("preset") != "custom":
         st.session_state["preset"] = "custom"
-        st.rerun([CHOICES_FRAGMENT, OUTPUT_FRAGMENT])
 
 
 def choice_args(key: str) -> dict[str, object]:
-    """Key, URL binding and callback of a choice (basis, base year, growth scenario)."""
-    return {"key": key, "bind": "query-params", "on_change": _choice_changed}
+    """Key and URL binding of a choice (basis, base year, growth scenario)."""
+    return {"key": key, "bind": "query-params"}
 
 
 def preset_control(container) -> str:
@@ -155,8 +138,11 @@ def volatility_control(estimate_pct: float | None, container) -> tuple[bool, flo
         "Set volatility by hand",
         key="vol_manual",
         bind="query-params",
-        value=estimate_pct is None,
-        help="By default the volatility is estimated from the observations.",
+        # Off unless the user turns it on: with no estimate the page uses a stated fallback and
+        # says so, and never calls it "set by hand".
+        value=False,
+        help="By default the volatility is estimated from the observations (or, with too "
+        "little history, a stated assumption is used).",
     )
     lo, hi = VOLATILITY_RANGE
     if not manual or ("volatility" not in st.session_state and "volatility" not in st.query_params):
