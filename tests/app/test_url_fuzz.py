@@ -13,14 +13,21 @@ from tests.support.paths import APP
 #: Every URL key the app binds, by the page whose widget binds it (None: the tracker, home).
 #: ``test_every_bound_key_is_fuzzed`` reads the widgets' own bindings, so a new one cannot be
 #: left out here unnoticed (``view`` once was, and ``/?view=`` crashed the tracker).
+#: "own" is the tracker opened on your own target (``target=own``), which adds the base year
+#: and multiple the declared default target fixes.
+TRACKER_KEYS = ["pair", "basis", "target_year", "preset", "growth", "vol_manual", "volatility",
+                "method", "compare", "shock_year", "shock_size", "view"]  # fmt: skip
 KEYS_BY_PAGE = {
-    None: ["pair", "basis", "base_year", "multiple", "target_year", "preset", "growth",
-           "vol_manual", "volatility", "method", "compare", "shock_year", "shock_size", "view"],
+    None: TRACKER_KEYS,
+    "own": [*TRACKER_KEYS, "base_year", "multiple"],
     "mirror": ["pair", "cif_fob"],
     "targets": ["pair", "all_pairs"],
     "data": ["pair", "prefer"],
 }  # fmt: skip
-KEYS = sorted({k for keys in KEYS_BY_PAGE.values() for k in keys})
+#: Keys a page reads from the URL itself rather than through a bound widget: the target, named
+#: by its registry id (a bound selectbox would write its label).
+READ_KEYS_BY_PAGE = {None: ["target"]}
+KEYS = sorted({k for keys in [*KEYS_BY_PAGE.values(), *READ_KEYS_BY_PAGE.values()] for k in keys})
 VALUES = hs.one_of(
     hs.text(max_size=30),
     hs.sampled_from(["", "nan", "inf", "-1e308", "2030", "2.5", "CHN", "true", "0x1F",
@@ -33,9 +40,11 @@ PAGES = list(KEYS_BY_PAGE)
 
 def _open(params: dict[str, list[str]], page: str | None) -> AppTest:
     at = AppTest.from_file(str(APP), default_timeout=60)
+    if page == "own":
+        at.query_params["target"] = "own"
     for key, values in params.items():
         at.query_params[key] = values
-    if page:
+    if page and page != "own":
         switch_screen(at, page)  # opened directly, as a link to /mirror?... is
     return at.run()
 
@@ -57,7 +66,13 @@ def test_every_bound_key_is_fuzzed(page):
 
 
 @pytest.mark.parametrize(
-    ("page", "key"), [(page, key) for page, keys in KEYS_BY_PAGE.items() for key in keys]
+    ("page", "key"),
+    [
+        (page, key)
+        for by_page in (KEYS_BY_PAGE, READ_KEYS_BY_PAGE)
+        for page, keys in by_page.items()
+        for key in keys
+    ],
 )
 def test_an_empty_value_shows_the_default_page_and_a_notice(page, key):
     """``/?KEY=`` (empty): the page renders as without the key, and says it ignored it."""
@@ -65,12 +80,13 @@ def test_an_empty_value_shows_the_default_page_and_a_notice(page, key):
     assert not at.exception, (key, page, [e.value for e in at.exception])
     notices = " ".join(i.value for i in at.info)
     assert f"Ignored {key}=(empty)" in notices, notices
-    if page is None:
+    if page in (None, "own"):
         # The default chart (observations, target, paths), not the chance-by-year chart.
         charts = [json.loads(c.proto.spec) for c in at.get("plotly_chart")]
         assert len(charts) == 1
         names = [trace.get("name", "") for trace in charts[0]["data"]]
-        assert any(name.startswith("Target: $") for name in names), names
+        assert any("target" in name.lower() and ": $" in name for name in names), names
+        assert any(name.startswith("Scenario") for name in names), names
 
 
 @settings(
