@@ -35,3 +35,16 @@ def test_only_the_ui_layer_imports_streamlit():
     proc = _run(exe)
     assert proc.returncode == 0, proc.stdout + proc.stderr
     assert "broken" not in proc.stdout.lower() or "0 broken" in proc.stdout.lower()
+
+
+def test_every_module_docstring_starts_with_a_one_line_summary():
+    """Each module of the package says why it exists, in one line first (a blank line follows)."""
+    import ast
+
+    bad = []
+    for path in sorted((ROOT / "dashboard").rglob("*.py")):
+        doc = ast.get_docstring(ast.parse(path.read_text(encoding="utf-8")), clean=False)
+        lines = (doc or "").split("\n")
+        if not lines[0].strip() or (len(lines) > 1 and lines[1].strip()):
+            bad.append(str(path.relative_to(ROOT)))
+    assert not bad, f"no one-line summary first: {bad}"

@@ -1,5 +1,4 @@
-"""``trade-dashboard targets`` and ``trade-dashboard mirror``: the registry and mirror pages'
-numbers on the command line.
+"""``trade-dashboard targets`` and ``mirror``: the registry's and mirror page's numbers in a shell.
 
 Both call the same analysis functions as the pages (:func:`target_status`, :func:`mirror_table`)
 on the same merged observations (snapshot + local store, ``--data-dir`` and ``--prefer``), so a

@@ -1,2 +1,5 @@
-"""UN Comtrade: the HTTP client (``client``) and the country codes from its reference lists
-(``codes``, with a bundled fallback), tested against a real local HTTP server."""
+"""UN Comtrade: the only network code, tested against a real local HTTP server.
+
+The HTTP client (``client``, with ``deadline``) and the country codes from Comtrade's reference
+lists (``codes``, with a bundled fallback).
+"""
