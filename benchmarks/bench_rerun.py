@@ -118,11 +118,7 @@ def main() -> None:
         "| objects tracked by gc |"
     )
     print("|---|---:|---:|---:|---:|---:|---:|---:|---:|")
-    pages = APP.read_text(encoding="utf-8")
     for name, (page, kind, key, values) in PAGES.items():
-        if page is not None and Path(page).name not in pages:
-            print(f"| {name} | (page not in streamlit_app.py) | | | | | | | |")
-            continue
         r = bench_page(page, kind, key, values, args.repeats)
         print(
             f"| {name} | {r['cold_ms']:.0f} | {r['median_ms']:.1f} | {r['p90_ms']:.1f} "

@@ -382,9 +382,31 @@ def tracker_view(pair: Pair) -> None:
     _tracker_fragment(pair)
 
 
+#: Session key of the last verdicts: a slider move (growth, volatility, shock) does not change
+#: the verdict, which is on the recent trend, so it is not judged again (~10 ms a move).
+_VERDICT_MEMO_KEY = "_tracker_verdicts"
+
+
 def _verdict(view: _View, target: TrackedTarget, reporter: str, year: int) -> str:
     """The answer in one sentence, by the registry's rule (:func:`judge_target`), with the chance
-    on the recent trend, on the chosen statistics and on the other side's when it has data."""
+    on the recent trend, on the chosen statistics and on the other side's when it has data.
+
+    Remembered per session for the few last (data, pair, target, basis, year) combinations: the
+    inputs are all in the key (the session's own upload by identity), so nothing stale is shown.
+    """
+    key = (
+        data_version(), view.pair.code, target.id, target.value_usd, target.base_year,
+        reporter, year, id(view.upload) if view.upload is not None else None,
+    )  # fmt: skip
+    memo: dict = st.session_state.setdefault(_VERDICT_MEMO_KEY, {})
+    if key not in memo:
+        if len(memo) >= 8:
+            memo.pop(next(iter(memo)))
+        memo[key] = _judge_verdict(view, target, reporter, year)
+    return memo[key]
+
+
+def _judge_verdict(view: _View, target: TrackedTarget, reporter: str, year: int) -> str:
     as_of = date.today().year
 
     def judged(code: str) -> tuple[dict, float | None]:
@@ -540,7 +562,7 @@ def _answer(view: _View, controls: Controls, declared: TrackedTarget | None) -> 
             key="download_tracker",
             label="the chart's data",
             parameters=download_params,
-            figure=for_export(tracker_fig, "Is the trade target on track?", export_lines),
+            figure=lambda: for_export(tracker_fig, "Is the trade target on track?", export_lines),
         )
     else:
         stem = export_stem("trade-target-probability", pair.code, basis_slug, **name_parts)
@@ -620,7 +642,9 @@ def _chance_view(
         key="download_probability",
         label="the probabilities",
         parameters=download_params,
-        figure=for_export(probability_fig, "Chance of reaching the target, by year", export_lines),
+        figure=lambda: for_export(
+            probability_fig, "Chance of reaching the target, by year", export_lines
+        ),
     )
 
 
