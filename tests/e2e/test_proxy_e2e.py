@@ -9,6 +9,7 @@ CI installs nginx (`.ci/run`), and there a missing nginx fails.
 from __future__ import annotations
 
 import asyncio
+import concurrent.futures
 import contextlib
 import gzip
 import importlib
@@ -220,7 +221,10 @@ def test_load_client_sessions_through_the_proxy_have_no_errors(proxy: Running) -
             for i in range(6)
         ))  # fmt: skip
 
-    results = asyncio.run(run())
+    # In its own thread: when the session's sync Playwright browser is up, this thread already
+    # runs an event loop, and asyncio.run refuses to start a second one in it.
+    with concurrent.futures.ThreadPoolExecutor(max_workers=1) as pool:
+        results = pool.submit(asyncio.run, run()).result()
     assert [e for r in results for e in r.errors] == []
     assert sum(len(r.moves_ms) for r in results) == 18
 
