@@ -10,11 +10,13 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from urllib.parse import urlsplit
 
 import streamlit as st
 
 from dashboard.app import screens
 from dashboard.app.cache import OPEN_TRACKER_KEY
+from dashboard.textsafe import safe_label
 
 
 @dataclass(frozen=True)
@@ -57,9 +59,35 @@ def pages() -> list[st.Page]:
     return [page(s.name) for s in SCREENS]
 
 
+#: Session key: the unknown path this session was opened on has been reported.
+_UNKNOWN_REPORTED_KEY = "_unknown_path_reported"
+
+
+def unknown_path(url: str | None) -> str | None:
+    """The path of ``url`` when no page lives there (``/nope``), else None.
+
+    Streamlit opens the default page for an unknown path and rewrites the address bar to ``/``,
+    so a mistyped or outdated link would silently land on the tracker.
+    """
+    path = urlsplit(url or "").path.strip("/")
+    # Served under a prefix (a reverse proxy's /dashboard/...): only the last part names a page.
+    last = path.rsplit("/", 1)[-1]
+    known = {s.url_path for s in SCREENS}
+    return None if not last or last in known else path
+
+
 def route() -> st.Page:
     """The page this run shows: the one in the URL, or the tracker when a screen asked for it."""
     current = st.navigation(pages(), position="top")
     if st.session_state.pop(OPEN_TRACKER_KEY, False):
         st.switch_page(page("tracker"))
+    wrong = unknown_path(st.context.url)
+    if wrong and not st.session_state.get(_UNKNOWN_REPORTED_KEY):
+        st.session_state[_UNKNOWN_REPORTED_KEY] = True
+        menu = ", ".join(f"[{s.title}](/{'' if s.default else s.url_path})" for s in SCREENS)
+        st.warning(
+            f"There is no page at /{safe_label(wrong, 80)}, so this is the {SCREENS[0].title}. "
+            f"The pages are: {menu}.",
+            icon=":material/link_off:",
+        )
     return current
