@@ -51,13 +51,17 @@ def _registry(
     version: tuple[str, str, int], pair_code: str | None
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
     """(statuses, the table as shown) for one pair's targets, or every pair's (None)."""
-    all_targets = targets()
     pair = None if pair_code is None else Pair.parse(pair_code)
-    chosen = all_targets
-    if pair is not None:
-        chosen = all_targets[pair_mask(all_targets, pair, "country_a", "country_b")]
+    chosen = _targets_of(targets(), pair)
     status = target_status(chosen, observations(), assumed_year=DEFAULT_ASSUMED_YEAR)
-    return status, registry_table(status, all_targets, pair)
+    return status, registry_table(status, targets(), pair)
+
+
+def _targets_of(all_targets: pd.DataFrame, pair: Pair | None) -> pd.DataFrame:
+    """The registry rows of ``pair`` (every row for None)."""
+    if pair is None:
+        return all_targets
+    return all_targets[pair_mask(all_targets, pair, "country_a", "country_b")]
 
 
 @st.cache_data(ttl=CACHE_TTL, max_entries=32, show_spinner=False)
@@ -85,10 +89,7 @@ def render() -> None:
     check_url("targets", {"all_pairs": boolean(False)})
     show_all = st.toggle("Show every pair's targets", key="all_pairs", bind="query-params")
 
-    chosen = all_targets
-    if not show_all:
-        chosen = all_targets[pair_mask(all_targets, pair, "country_a", "country_b")]
-    if chosen.empty:
+    if _targets_of(all_targets, None if show_all else pair).empty:
         st.info(
             f"No declared targets for {pair.label} are recorded. Turn on *Show every pair's "
             "targets* "
