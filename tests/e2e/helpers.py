@@ -201,3 +201,23 @@ def download(page: Page, key: str, folder: Path) -> Path:
     path = folder / info.value.suggested_filename
     info.value.save_as(path)
     return path
+
+
+#: The admin token the operator's e2e servers are started with.
+OPERATOR_TOKEN = "e2e-operator-token"
+
+
+def operator_server_args(folder: Path) -> list[str]:
+    """``streamlit run`` flags for a server whose secrets hold :data:`OPERATOR_TOKEN` (writing
+    the shared store from the web is the operator's)."""
+    secrets = folder / "secrets.toml"
+    secrets.write_text(f'admin_token = "{OPERATOR_TOKEN}"\n', encoding="utf-8")
+    return [f"--secrets.files={secrets}"]
+
+
+def sign_in_as_operator(page: Page, gate: str = "refresh") -> None:
+    """Enter the operator's token in the data page's ``gate`` box (``refresh`` or ``save``)."""
+    token = by_key(page, f"operator_token_{gate}").locator("input")
+    token.fill(OPERATOR_TOKEN)
+    token.press("Enter")
+    wait_for_app_run(page)

@@ -16,13 +16,18 @@ from pytest_httpserver import HTTPServer
 from dashboard.ingest.comtrade.client import BASE_URL_ENV, PREVIEW_PATH
 from dashboard.ingest.comtrade.codes import PARTNERS_PATH, REPORTERS_PATH
 from tests.e2e.conftest import start_streamlit, stop
-from tests.e2e.helpers import by_key, open_app, wait_for_app_run
+from tests.e2e.helpers import (
+    by_key,
+    open_app,
+    operator_server_args,
+    sign_in_as_operator,
+    wait_for_app_run,
+)
 from tests.support.comtrade_fakes import load
 from tests.support.paths import ROOT
 
 pytestmark = pytest.mark.e2e
 
-TOKEN = "e2e-operator-token"
 # 1x1 transparent PNG: what a tracking pixel would be.
 PIXEL = bytes.fromhex(
     "89504e470d0a1a0a0000000d4948445200000001000000010806000000"
@@ -56,12 +61,10 @@ def upstream():
 def operator_app(upstream, tmp_path_factory) -> str:
     _, base = upstream
     folder = tmp_path_factory.mktemp("e2e-operator")
-    secrets = folder / "secrets.toml"
-    secrets.write_text(f'admin_token = "{TOKEN}"\n', encoding="utf-8")
     proc, url, log = start_streamlit(
         ROOT / "dashboard" / "app" / "server.py",
         env={"TRADE_DASHBOARD_DATA_DIR": str(folder / "store"), BASE_URL_ENV: base},
-        extra=[f"--secrets.files={secrets}"],
+        extra=operator_server_args(folder),
     )
     yield url
     stop(proc)
@@ -75,10 +78,7 @@ def _requests_for(server: HTTPServer, path: str) -> int:
 def test_an_image_in_an_upstream_error_is_never_requested(page: Page, operator_app, upstream):
     server, base = upstream
     open_app(page, f"{operator_app}/data")
-    token = by_key(page, "operator_token_refresh").locator("input")
-    token.fill(TOKEN)
-    token.press("Enter")
-    wait_for_app_run(page)
+    sign_in_as_operator(page)
     by_key(page, "refresh").locator("button").click()
     error = page.get_by_test_id("stAlertContentError")
     expect(error).to_contain_text("Bad request", timeout=30_000)

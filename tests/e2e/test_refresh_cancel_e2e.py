@@ -19,12 +19,11 @@ from dashboard.ingest.comtrade.client import API_KEY_ENV, BASE_URL_ENV
 from dashboard.ingest.comtrade.codes import PARTNERS_PATH, REPORTERS_PATH
 from dashboard.ingest.store import STORE_FILE
 from tests.e2e.conftest import start_streamlit, stop
-from tests.e2e.helpers import by_key, open_app, wait_for_app_run
+from tests.e2e.helpers import open_app, operator_server_args, sign_in_as_operator
 from tests.support.comtrade_fakes import SlowServer, load
 from tests.support.paths import ROOT
 
 pytestmark = pytest.mark.e2e
-TOKEN = "e2e-operator-token"
 
 
 @pytest.fixture
@@ -34,12 +33,10 @@ def slow_app(tmp_path: Path):
     body = json.dumps(load("preview_chn_kaz_2023.json")).encode()
     store = tmp_path / "store"
     # Refreshing writes the shared store: the operator's, signed in with the server's token.
-    secrets = tmp_path / "secrets.toml"
-    secrets.write_text(f'admin_token = "{TOKEN}"\n', encoding="utf-8")
     with SlowServer(body, interval=1.0, fast=lists) as slow:
         env = {BASE_URL_ENV: slow.url, API_KEY_ENV: "", "TRADE_DASHBOARD_DATA_DIR": str(store)}
         proc, url, log = start_streamlit(
-            ROOT / "dashboard" / "app" / "server.py", env=env, extra=[f"--secrets.files={secrets}"]
+            ROOT / "dashboard" / "app" / "server.py", env=env, extra=operator_server_args(tmp_path)
         )
         try:
             yield url, store, slow
@@ -56,10 +53,7 @@ def test_cancel_stops_the_refresh_and_leaves_the_store_unchanged(page, slow_app)
     url, store, slow = slow_app
     calls = 2 * (date.today().year - 1 - 2010 + 1)
     open_app(page, f"{url}/data")
-    token = by_key(page, "operator_token_refresh").locator("input")
-    token.fill(TOKEN)
-    token.press("Enter")
-    wait_for_app_run(page)
+    sign_in_as_operator(page)
     page.get_by_role("button", name="Refresh from UN Comtrade").click()
     expect(page.get_by_text(f"0 of {calls} requests")).to_be_visible()
     cancel = page.get_by_role("button", name="Cancel")
