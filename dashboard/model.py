@@ -32,6 +32,28 @@ OPTIONAL_OBSERVATION_COLUMNS: tuple[str, ...] = ("valuation", "retrieved")
 OBSERVATION_KEY: tuple[str, ...] = ("reporter", "partner", "year", "flow")
 
 FLOWS: tuple[str, ...] = ("export", "import", "total")
+
+#: Columns of a product table (what is traded): one row per reporter, partner, year, flow and HS
+#: code. ``code`` is the HS chapter as two digits ("01".."99", leading zero kept) or, for bulk
+#: matrices, a six-digit HS code; ``classification`` is the HS revision the reporter used ("H5");
+#: ``origin`` is ``comtrade`` or ``baci``. ``value_usd`` is in US dollars. The chapters' sum may be
+#: below the reported total: the difference is shown as "not allocated", never dropped.
+PRODUCT_COLUMNS: tuple[str, ...] = (
+    "reporter",
+    "partner",
+    "year",
+    "flow",
+    "code",
+    "value_usd",
+    "classification",
+    "source",
+    "source_url",
+    "published",
+    "retrieved",
+    "origin",
+)
+#: The key that must be unique in a product table.
+PRODUCT_KEY: tuple[str, ...] = ("origin", "reporter", "partner", "year", "flow", "code")
 CONFIDENCE_LEVELS: tuple[str, ...] = ("high", "medium", "low")
 #: How a figure was stated: as reported, rounded ("about 25"), or a floor ("exceeded $20 bn").
 QUALIFIERS: tuple[str, ...] = ("reported", "approx", "at_least")
