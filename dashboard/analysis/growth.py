@@ -25,6 +25,7 @@ REACH_TOLERANCE = 1e-9
 #: intervals are the least a dispersion, or a trend worth the name, needs).
 MIN_TREND_OBSERVATIONS = 4
 
+
 @dataclass(frozen=True)
 class CagrWindow:
     """A compound annual growth rate and the two observations it was measured between."""
