@@ -310,7 +310,7 @@ class LocalStore:
             with suppress(FileNotFoundError):
                 path.unlink()
                 removed += 1
-        for folder in sorted(self.directory.rglob("*="), key=lambda p: -len(p.parts)):
+        for folder in sorted(self.directory.rglob("*=*"), key=lambda p: -len(p.parts)):
             if folder.is_dir():
                 with suppress(OSError):
                     folder.rmdir()  # only if empty
