@@ -140,10 +140,11 @@ def fake() -> FakeTime:
 
 @pytest.fixture
 def store(tmp_path) -> LocalStore:
-    """A store holding one synthetic row, written directly (upsert is tested in test_store)."""
+    """A store holding one synthetic row, written directly in the CSV format of the store before
+    Parquet (upsert is tested in test_store; the first write here migrates it)."""
     s = LocalStore(tmp_path / "store")
     s.directory.mkdir(parents=True)
-    pd.DataFrame([SEED_ROW]).to_csv(s.path, index=False)
+    pd.DataFrame([SEED_ROW]).to_csv(s.directory / "observations.csv", index=False)
     return s
 
 
@@ -276,7 +277,8 @@ def test_keyed_calls_batch_12_periods_and_keep_the_key_out_of_urls(server, fake,
     assert len(result.observations) == 26 * 3
     assert not result.observations["source_url"].str.contains(SECRET).any()
     assert result.observations["source_url"].str.contains(FINAL_PATH).all()
-    assert SECRET not in store.path.read_text() and SECRET not in repr(client)
+    assert SECRET not in store.read().to_csv() and SECRET not in repr(client)
+    assert all(SECRET.encode() not in data for data in fingerprint(store).values())
     y2000 = result.observations.query("year == 2000 and flow == 'total'")["value_usd"]
     assert y2000.item() == 2000 * 1e6 + 2000 * 2e6  # 6,000,000,000
 
