@@ -34,7 +34,7 @@ import csv
 import io
 import re
 import zipfile
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
@@ -51,6 +51,7 @@ from dashboard.model import (
     YEAR_MIN,
     DataFileError,
     Pair,
+    country_name,
     current_year,
     known_codes,
 )
@@ -144,8 +145,10 @@ class BaciStore(Protocol):
     """What this module needs of the local store (:class:`dashboard.ingest.store.LocalStore`)."""
 
     def replace_partitions(
-        self, table: str, parts: Any, *, on_wait: Any = None, progress: Any = None
+        self, table: str, parts: Any, *, on_wait: Any = None, row_group_size: int | None = None
     ) -> Any: ...
+
+    def tables(self) -> list[str]: ...
 
     def query(self, sql: str, params: Sequence = ()) -> pd.DataFrame: ...
 
@@ -877,28 +880,69 @@ def import_baci(
                 )
             seen[year] = flow.source.label
     stamp = retrieved or date.today().isoformat()
-    stored_years: list[int] = []
-    rows = 0
-    pairs: set[tuple[str, str]] = set()
-    for flow in flows:
-        for tables in read_year_tables(flow, countries, retrieved=stamp, progress=progress):
-            key = partition_key(tables.year)
-            # Flows first, the small derived tables last: the pair queries read those.
-            store.replace_partitions(FLOWS_TABLE, {key: tables.flows}, on_wait=on_wait)
-            store.replace_partitions(HS2_TABLE, {key: tables.hs2}, on_wait=on_wait)
-            store.replace_partitions(TOTALS_TABLE, {key: tables.totals}, on_wait=on_wait)
-            stored_years.append(tables.year)
-            rows += len(tables.flows)
-            pairs.update(
-                zip(
-                    tables.totals["exporter"].to_pylist(),
-                    tables.totals["importer"].to_pylist(),
-                    strict=True,
-                )
-            )
+    built = _LazyYears(flows, countries, list(seen), stamp, progress)
+    # Three swaps, the big table first: the pair queries read only the two small tables, which
+    # are written last (each swap is atomic; the pair totals, written last, decide the pairs).
+    store.replace_partitions(FLOWS_TABLE, built, on_wait=on_wait, row_group_size=ROW_GROUP_ROWS)
+    store.replace_partitions(HS2_TABLE, built.hs2, on_wait=on_wait)
+    store.replace_partitions(TOTALS_TABLE, built.totals, on_wait=on_wait)
     return ImportSummary(
-        tuple(sorted(stored_years)), rows, len(pairs), tuple(f.source.label for f in flows)
+        tuple(sorted(seen)), built.rows, len(built.pairs), tuple(f.source.label for f in flows)
     )
+
+
+class _LazyYears(Mapping[str, pa.Table]):
+    """The flows of each year as a lazy mapping ``year=YYYY -> table``: the store takes one
+    partition at a time, so only one year's rows are in memory. The small pair tables of each
+    year are kept (``totals``, ``hs2``) for the two writes that follow."""
+
+    def __init__(
+        self,
+        flows: list[FlowFile],
+        countries: Countries,
+        years: list[int],
+        stamp: str,
+        progress: Callable[[int], None] | None,
+    ) -> None:
+        self._flows = flows
+        self._countries = countries
+        self._keys = [partition_key(y) for y in years]
+        self._stamp = stamp
+        self._progress = progress
+        self._pending: dict[str, YearTables] = {}
+        self._next = 0  # the next file to read
+        self.totals: dict[str, pa.Table] = {}
+        self.hs2: dict[str, pa.Table] = {}
+        self.rows = 0
+        self.pairs: set[tuple[str, str]] = set()
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._keys)
+
+    def __len__(self) -> int:
+        return len(self._keys)
+
+    def __getitem__(self, key: str) -> pa.Table:
+        if key not in self._keys:
+            raise KeyError(key)
+        while key not in self._pending and self._next < len(self._flows):
+            flow = self._flows[self._next]
+            self._next += 1
+            for tables in read_year_tables(
+                flow, self._countries, retrieved=self._stamp, progress=self._progress
+            ):
+                self._pending[partition_key(tables.year)] = tables
+        tables = self._pending.pop(key)  # released once the store has written it
+        self.totals[key], self.hs2[key] = tables.totals, tables.hs2
+        self.rows += tables.flows.num_rows
+        self.pairs.update(
+            zip(
+                tables.totals["exporter"].to_pylist(),
+                tables.totals["importer"].to_pylist(),
+                strict=True,
+            )
+        )
+        return tables.flows
 
 
 # -- queries -------------------------------------------------------------------------------------
@@ -916,19 +960,16 @@ class BaciResult:
         return self.frame.empty
 
 
-def _missing_table(exc: Exception) -> bool:
-    # DuckDB's CatalogException, raised when nothing has been imported yet (no such view).
-    return type(exc).__name__ == "CatalogException" or "does not exist" in str(exc)
-
-
 def _query(store: BaciStore, sql: str, params: Sequence = ()) -> pd.DataFrame | None:
     """``store.query``, or None when no BACI matrix has been imported into the store."""
-    try:
-        return store.query(sql, params)
-    except Exception as exc:
-        if _missing_table(exc):
-            return None
-        raise
+    if not has_matrix(store):
+        return None
+    return store.query(sql, params)
+
+
+def has_matrix(store: BaciStore) -> bool:
+    """Whether a BACI matrix has been imported (its pair tables are in the store)."""
+    return {TOTALS_TABLE, HS2_TABLE} <= set(store.tables())
 
 
 NOT_IMPORTED = (
@@ -967,11 +1008,13 @@ def baci_pairs(store: BaciStore) -> list[Pair]:
 _PAIR_WHERE = "((exporter = ? AND importer = ?) OR (exporter = ? AND importer = ?))"
 
 
-def _absent(reporter: str, partner: str, what: str) -> str:
-    pair = f"{reporter}–{partner}"
+def _absent(store: BaciStore, reporter: str, partner: str, year: int | None = None) -> str:
+    years = imported_years(store)
+    span = f"{years[0]}–{years[-1]}" if years else "no years"
+    when = f"in {year}" if year is not None else f"in any imported year ({span})"
     return (
-        f"The imported CEPII BACI matrix has no {what} between {pair} "
-        "(BACI lists only positive flows, so the two traded nothing it recorded)."
+        f"The imported CEPII BACI matrix records no trade between {country_name(reporter)} and "
+        f"{country_name(partner)} {when}: BACI lists only positive flows."
     )
 
 
@@ -991,7 +1034,7 @@ def pair_observations(store: BaciStore, reporter: str, partner: str) -> BaciResu
     if df is None:
         return BaciResult(_empty_observations(), NOT_IMPORTED)
     if df.empty:
-        return BaciResult(_empty_observations(), _absent(reporter, partner, "flow"))
+        return BaciResult(_empty_observations(), _absent(store, reporter, partner))
     rows = []
     for year, group in df.groupby("year", sort=True):
         out = group[group["exporter"] == reporter]
@@ -1092,7 +1135,7 @@ def pair_composition(store: BaciStore, reporter: str, partner: str, year: int) -
                 _empty_products(),
                 f"The imported CEPII BACI matrix has no {int(year)} (years imported: {span}).",
             )
-        return BaciResult(_empty_products(), _absent(reporter, partner, f"{int(year)} flow"))
+        return BaciResult(_empty_products(), _absent(store, reporter, partner, int(year)))
     out = pd.DataFrame(
         {
             "reporter": reporter,
