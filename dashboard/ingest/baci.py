@@ -1027,59 +1027,60 @@ def pair_observations(store: BaciStore, reporter: str, partner: str) -> BaciResu
     """
     df = _query(
         store,
-        f"SELECT year, exporter, importer, value_usd, products, published, retrieved, "
-        f"source_file FROM {TOTALS_TABLE} WHERE {_PAIR_WHERE} ORDER BY year, exporter",
-        [reporter, partner, partner, reporter],
+        f"SELECT year, sum(value_usd) FILTER (WHERE exporter = ?) AS export, "
+        f"sum(value_usd) FILTER (WHERE importer = ?) AS import, sum(value_usd) AS total, "
+        f"any_value(published) AS published, any_value(retrieved) AS retrieved, "
+        f"string_agg(DISTINCT source_file, ', ') AS files "
+        f"FROM {TOTALS_TABLE} WHERE {_PAIR_WHERE} GROUP BY year ORDER BY year",
+        [reporter, reporter, reporter, partner, partner, reporter],
     )
     if df is None:
         return BaciResult(_empty_observations(), NOT_IMPORTED)
     if df.empty:
         return BaciResult(_empty_observations(), _absent(store, reporter, partner))
-    rows = []
-    for year, group in df.groupby("year", sort=True):
-        out = group[group["exporter"] == reporter]
-        back = group[group["importer"] == reporter]
-        first = group.iloc[0]
-        base = {
-            "reporter": reporter,
-            "partner": partner,
-            "year": int(year),
-            "qualifier": "reported",
-            "source": SOURCE,
-            "source_url": SOURCE_URL,
-            "published": str(first["published"]),
-            "confidence": "high",
-            "valuation": "FOB",
-            "retrieved": str(first["retrieved"]),
-            "origin": "baci",
-        }
-        file_note = f" (file {first['source_file']})"
-        for flow, part in (("export", out), ("import", back)):
-            if len(part):
-                rows.append(
-                    {
-                        **base,
-                        "flow": flow,
-                        "value_usd": float(part["value_usd"].iloc[0]),
-                        "note": NOTE + file_note,
-                    }
-                )
-        missing = [
-            f"{a}→{b}"
-            for part, a, b in ((out, reporter, partner), (back, partner, reporter))
-            if part.empty
-        ]
-        extra = f" No {', '.join(missing)} flow is recorded in {int(year)}." if missing else ""
-        rows.append(
-            {
-                **base,
-                "flow": "total",
-                "value_usd": float(group["value_usd"].sum()),
-                "note": NOTE + extra + file_note,
-            }
+    years = df["year"].astype("int64")
+    notes = NOTE + " (file " + df["files"].astype(str) + ")"
+    parts = []
+    for flow in ("export", "import", "total"):
+        have = df[flow].notna()
+        note = notes
+        if flow == "total":
+            # A direction BACI does not list that year had no recorded flow: the total is the
+            # other direction alone, and the note says so.
+            gone = np.where(
+                df["export"].isna(),
+                f" No {reporter}→{partner} flow is recorded that year.",
+                np.where(
+                    df["import"].isna(), f" No {partner}→{reporter} flow is recorded that year.", ""
+                ),
+            )
+            note = (
+                NOTE + pd.Series(gone, index=df.index) + " (file " + df["files"].astype(str) + ")"
+            )
+        parts.append(
+            pd.DataFrame(
+                {
+                    "year": years[have],
+                    "flow": flow,
+                    "value_usd": df.loc[have, flow].astype("float64"),
+                    "published": df.loc[have, "published"].astype(str),
+                    "retrieved": df.loc[have, "retrieved"].astype(str),
+                    "note": note[have],
+                }
+            )
         )
-    frame = pd.DataFrame(rows, columns=list(OBSERVATION_FRAME_COLUMNS))
-    return BaciResult(frame.astype({"year": "int64", "value_usd": "float64"}))
+    frame = pd.concat(parts, ignore_index=True).sort_values(["year", "flow"], kind="stable")
+    frame = frame.assign(
+        reporter=reporter,
+        partner=partner,
+        qualifier="reported",
+        source=SOURCE,
+        source_url=SOURCE_URL,
+        confidence="high",
+        valuation="FOB",
+        origin="baci",
+    )
+    return BaciResult(frame[list(OBSERVATION_FRAME_COLUMNS)].reset_index(drop=True))
 
 
 #: Columns of :func:`pair_observations` (the store's observation columns, with ``origin``).
