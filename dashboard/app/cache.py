@@ -17,6 +17,7 @@ from dashboard.analysis.series import pairs_with_data
 from dashboard.app.links import check_url
 from dashboard.app.urlstate import ParamSpec, choice
 from dashboard.cli.store_admin import restore_command
+from dashboard.ingest import baci
 from dashboard.ingest.snapshot import load_observations, load_targets
 from dashboard.ingest.store import LocalStore, merge_observations, resolve_data_dir
 from dashboard.ingest.upload import UploadedSeries
@@ -158,7 +159,46 @@ def _pair_labels() -> dict[str, str]:
 @st.cache_data(ttl=CACHE_TTL, max_entries=8, show_spinner=False)
 def _labels_for(prefer: str, store_dir: str, store_stamp: int) -> dict[str, str]:
     obs = _merged(prefer, store_dir, store_stamp)
-    return {p.code: p.label for p in pairs_with_data(obs)}
+    pairs = {p.code: p for p in pairs_with_data(obs)}
+    for code in _baci_pairs(store_dir, store_stamp):  # pairs from BACI: no fetch needed
+        pairs.setdefault(code, Pair.parse(code))
+    ordered = sorted(pairs.values(), key=lambda p: (p.label.casefold(), p.code))
+    return {p.code: p.label for p in ordered}
+
+
+@st.cache_data(ttl=CACHE_TTL, max_entries=8, show_spinner=False)
+def _baci_pairs(store_dir: str, store_stamp: int) -> tuple[str, ...]:
+    """Pairs in the imported CEPII BACI matrix (none if there is none, or it cannot be read)."""
+    try:
+        return tuple(p.code for p in baci.baci_pairs(LocalStore(store_dir)))
+    except Exception as exc:  # a damaged store must not stop the pages: log it, offer none
+        _log.error("The imported BACI matrix could not be read: %s", exc)
+        return ()
+
+
+def baci_pairs() -> tuple[str, ...]:
+    """Codes of the pairs the imported CEPII BACI matrix has (the pair selector lists them)."""
+    _prefer, store_dir, stamp = data_version()
+    return _baci_pairs(store_dir, stamp)
+
+
+@st.cache_data(ttl=CACHE_TTL, max_entries=64, show_spinner=False)
+def _baci_rows(store_dir: str, store_stamp: int, pair_code: str) -> baci.BaciResult:
+    pair = Pair.parse(pair_code)
+    try:
+        return baci.pair_observations(LocalStore(store_dir), pair.a, pair.b)
+    except Exception as exc:
+        _log.error("The imported BACI matrix could not be read: %s", exc)
+        return baci.BaciResult(pd.DataFrame(), str(exc))
+
+
+def baci_observations(pair: Pair) -> pd.DataFrame:
+    """The pair's CEPII BACI rows (reporter = the pair's first country; empty if none): the
+    tracker's "CEPII BACI (reconciled, FOB)" basis."""
+    _prefer, store_dir, stamp = data_version()
+    if pair.code not in _baci_pairs(store_dir, stamp):
+        return pd.DataFrame()
+    return _baci_rows(store_dir, stamp, pair.code).frame
 
 
 def _default_code(labels: dict[str, str]) -> str:

@@ -27,6 +27,7 @@ from dashboard.cli.common import (
     load_observations,
     run,
 )
+from dashboard.ingest import baci
 from dashboard.ingest.comtrade.client import (
     BASE_URL_ENV,
     DEFAULT_REQUEST_DEADLINE,
@@ -63,6 +64,10 @@ SERIES_COLUMNS: tuple[str, ...] = (
     "alt_source_url",
     "note",
 )
+
+
+#: Where ``series`` reads: the pages' merged observations, or the imported BACI matrix.
+SERIES_SOURCES: tuple[str, ...] = ("merged", "baci")
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -121,6 +126,13 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     series.add_argument("--reporter", required=True, help="ISO3 code of the reporter, e.g. CHN")
     series.add_argument("--partner", required=True, help="ISO3 code of the partner, e.g. KAZ")
     add_data_options(series)
+    series.add_argument(
+        "--source",
+        choices=SERIES_SOURCES,
+        default=SERIES_SOURCES[0],
+        help="merged: the snapshot and the local store, as the pages merge them (default); "
+        "baci: the imported CEPII BACI matrix (reconciled, FOB), the tracker's BACI basis",
+    )
     series.add_argument("--format", choices=("csv", "json"), default="csv")
     series.set_defaults(func=cmd_series)
 
@@ -292,6 +304,11 @@ def cmd_series(args: argparse.Namespace) -> int:
         reporter, partner = _pair(args)
     except ValueError as exc:
         raise UsageError(str(exc)) from None
+    if getattr(args, "source", "merged") == "baci":
+        rows = _baci_rows(args, reporter, partner).reindex(columns=list(SERIES_COLUMNS))
+        rows[["alt_origin", "alt_source_url"]] = ""
+        _print_rows(rows, args.format)
+        return 0
     merged = load_observations(args)
     rows = merged[(merged["reporter"] == reporter) & (merged["partner"] == partner)]
     rows = rows[list(SERIES_COLUMNS)].reset_index(drop=True)
@@ -300,7 +317,25 @@ def cmd_series(args: argparse.Namespace) -> int:
             f"no observations for {reporter}->{partner} in the snapshot or the local store",
             file=sys.stderr,
         )
-    if args.format == "json":
+    _print_rows(rows, args.format)
+    return 0
+
+
+def _baci_rows(args: argparse.Namespace, reporter: str, partner: str) -> pd.DataFrame:
+    """The pair's rows from the imported BACI matrix (the tracker's BACI basis); the reason on
+    stderr when there are none."""
+    try:
+        store = LocalStore(args.data_dir)
+    except ValueError as exc:  # includes StoreLocationError
+        raise UsageError(str(exc)) from None
+    result = baci.pair_observations(store, reporter, partner)
+    if result.message:
+        print(result.message, file=sys.stderr)
+    return result.frame
+
+
+def _print_rows(rows: pd.DataFrame, fmt: str) -> None:
+    if fmt == "json":
         sys.stdout.write(rows.to_json(orient="records", force_ascii=False, indent=2) + "\n")
     else:
         out = rows.copy()
@@ -308,7 +343,6 @@ def cmd_series(args: argparse.Namespace) -> int:
             out[col] = out[col].map(_format_number)
         # Text from an editable store may start with "=" etc.: guard it for spreadsheets.
         sys.stdout.write(guard_frame(out).to_csv(index=False, lineterminator="\n"))
-    return 0
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -25,6 +25,7 @@ COMMAND_MODULES = (
     "dashboard.cli.serve",
     "dashboard.cli.scenario",
     "dashboard.cli.data",
+    "dashboard.cli.baci",
     "dashboard.cli.registry",
     "dashboard.cli.store_admin",
     "dashboard.cli.proxy",
