@@ -23,15 +23,14 @@ from dashboard.ingest.comtrade.hs import (
 from dashboard.ingest.comtrade.reference import CACHE_SUBDIR
 from dashboard.ingest.errors import SourceInterrupted
 
-#: The shape of Comtrade's HS.json (every level; chapters are the two-digit ids). Synthetic
-#: names for 84/85 so a test can tell live names from bundled ones.
-
 
 def _entry(code: str, text: str, parent: str, level: int) -> dict:
     return {"id": code, "text": f"{code} - {text}", "parent": parent, "isLeaf": int(level == 6),
             "aggrLevel": level}  # fmt: skip
 
 
+#: The shape of Comtrade's HS.json (every level; chapters are the two-digit ids). Synthetic
+#: names for 84/85 so a test can tell live names from bundled ones.
 HS_PAYLOAD = {
     "more": False,
     "results": [
