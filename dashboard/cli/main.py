@@ -26,6 +26,7 @@ COMMAND_MODULES = (
     "dashboard.cli.scenario",
     "dashboard.cli.data",
     "dashboard.cli.registry",
+    "dashboard.cli.products",
     "dashboard.cli.store_admin",
     "dashboard.cli.proxy",
 )

@@ -63,15 +63,16 @@ class HsNames:
         """The chapter's name, or "HS chapter NN (no name in the reference list)"."""
         return self.chapters.get(code) or f"HS chapter {code} (no name in the reference list)"
 
-    def chapter_short(self, code: str) -> str:
+    def chapter_short(self, code: str, limit: int | None = _SHORT_CHARS) -> str:
         """``"85 Electrical machinery and equipment and parts thereof"``: the name up to its first
-        semicolon, cut at 48 characters; chapter 99 keeps its confidential-trade note."""
+        semicolon, cut at ``limit`` characters (None: not cut); chapter 99 keeps its
+        confidential-trade note."""
         name = self.chapter_name(code)
         if code == UNSPECIFIED_CHAPTER:
             return f"{code} Not specified by kind (incl. confidential)"
         head = name.split(";")[0].strip()
-        if len(head) > _SHORT_CHARS:
-            head = head[: _SHORT_CHARS - 1].rstrip(" ,") + "…"
+        if limit is not None and len(head) > limit:
+            head = head[: limit - 1].rstrip(" ,") + "…"
         return f"{code} {head}"
 
     def section_for(self, code: str) -> str:
