@@ -248,8 +248,13 @@ def _product_rows(store_dir: str, store_stamp: int, reporter: str, partner: str)
     a cache key, so a fetch or import is read anew. A damaged store gives no rows here (the
     observations' warning already tells visitors; the log tells the operator)."""
     s = LocalStore(store_dir)
+    # Until the analytic store (Parquet + DuckDB) is merged, a store without a product table
+    # has no product rows to offer: the page shows its empty state.
+    reader = getattr(s, "read_products", None)
+    if reader is None:
+        return empty_product_rows()
     try:
-        return s.read_products(reporter, partner)
+        return reader(reporter, partner)
     except DataFileError as exc:
         _log.error("The local store's product table could not be read: %s", exc)
         return empty_product_rows()

@@ -21,7 +21,7 @@ import sys
 import pandas as pd
 
 from dashboard.analysis.composition import LEVELS
-from dashboard.cli.common import UsageError, add_data_options, load_observations
+from dashboard.cli.common import CommandError, UsageError, add_data_options, load_observations
 from dashboard.ingest.comtrade.hs import load_hs_names
 from dashboard.ingest.store import LocalStore, resolve_data_dir
 from dashboard.model import Pair
@@ -48,7 +48,10 @@ def fetch_hint(reporter: str, partner: str) -> str:
 def read_products(data_dir: str | None, reporter: str, partner: str, origin: str) -> pd.DataFrame:
     """The pair's product rows from the local store at ``data_dir`` (one origin)."""
     store = LocalStore(resolve_data_dir(data_dir))
-    return store.read_products(reporter, partner, origin=origin)
+    reader = getattr(store, "read_products", None)  # until the analytic store is merged
+    if reader is None:
+        raise CommandError("this local store has no product table yet")
+    return reader(reporter, partner, origin=origin)
 
 
 def products_view(args: argparse.Namespace, level: str) -> ProductsView:
