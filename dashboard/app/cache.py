@@ -18,10 +18,11 @@ from dashboard.app.links import check_url
 from dashboard.app.urlstate import ParamSpec, choice
 from dashboard.cli.store_admin import restore_command
 from dashboard.ingest import baci
+from dashboard.ingest.comtrade.hs import HsNames, load_hs_names
 from dashboard.ingest.snapshot import load_observations, load_targets
 from dashboard.ingest.store import LocalStore, merge_observations, resolve_data_dir
 from dashboard.ingest.upload import UploadedSeries
-from dashboard.model import DataFileError, Pair, region_definition
+from dashboard.model import PRODUCT_COLUMNS, DataFileError, Pair, region_definition
 from dashboard.report.sentences import target_origin_markdown
 
 CACHE_TTL = "1h"
@@ -276,3 +277,48 @@ def current_pair() -> Pair:
     """The pair chosen in the sidebar (the first pair if the selector has no state yet)."""
     code = st.session_state.get("pair")
     return Pair.parse(code if code else _default_code(_pair_labels()))
+
+
+# --- product rows (the "What is traded" page) ------------------------------------------------
+
+
+@st.cache_data(ttl=CACHE_TTL, max_entries=32, show_spinner=False)
+def _product_rows(store_dir: str, store_stamp: int, reporter: str, partner: str) -> pd.DataFrame:
+    """The store's product rows for one reporter and partner: fetched chapters and, when a
+    CEPII BACI matrix is imported, its HS2 composition seen from ``reporter``'s side.
+    ``store_stamp`` is a cache key, so a fetch or import is read anew. A damaged store gives no
+    rows here (the observations' warning already tells visitors; the log tells the operator)."""
+    s = LocalStore(store_dir)
+    try:
+        fetched = s.read_products(reporter, partner)
+        matrix = baci.pair_composition(s, reporter, partner).frame
+    except DataFileError as exc:
+        _log.error("The local store's product table could not be read: %s", exc)
+        return empty_product_rows()
+    parts = [f for f in (fetched, matrix) if not f.empty]
+    return pd.concat(parts, ignore_index=True) if parts else empty_product_rows()
+
+
+def empty_product_rows() -> pd.DataFrame:
+    """A product table without rows (``model.PRODUCT_COLUMNS``)."""
+    return pd.DataFrame({c: pd.Series(dtype="object") for c in PRODUCT_COLUMNS}).astype(
+        {"year": "int64", "value_usd": "float64"}
+    )
+
+
+def product_rows(pair: Pair) -> pd.DataFrame:
+    """Product rows of both reporters of ``pair`` (each reporting on the other), cached."""
+    _prefer, store_dir, stamp = data_version()
+    parts = [_product_rows(store_dir, stamp, r, pair.other(r)) for r in (pair.a, pair.b)]
+    return pd.concat(parts, ignore_index=True)
+
+
+@st.cache_data(ttl=CACHE_TTL, max_entries=4, show_spinner=False)
+def _hs_names(store_dir: str, store_stamp: int) -> HsNames:
+    return load_hs_names(store_dir)
+
+
+def hs_names() -> HsNames:
+    """HS chapter and section names: the list a fetch cached in the store, else the bundled one."""
+    _prefer, store_dir, stamp = data_version()
+    return _hs_names(store_dir, stamp)

@@ -27,6 +27,7 @@ COMMAND_MODULES = (
     "dashboard.cli.data",
     "dashboard.cli.baci",
     "dashboard.cli.registry",
+    "dashboard.cli.products",
     "dashboard.cli.store_admin",
     "dashboard.cli.proxy",
 )

@@ -1112,23 +1112,29 @@ def _empty_products() -> pd.DataFrame:
     return df.astype({"year": "int64", "value_usd": "float64"})
 
 
-def pair_composition(store: BaciStore, reporter: str, partner: str, year: int) -> BaciResult:
-    """What ``reporter`` and ``partner`` traded in ``year`` by HS chapter, from the matrix.
+def pair_composition(
+    store: BaciStore, reporter: str, partner: str, year: int | None = None
+) -> BaciResult:
+    """What ``reporter`` and ``partner`` traded in ``year`` (None: every imported year) by HS
+    chapter, from the matrix.
 
     Rows in :data:`~dashboard.model.PRODUCT_COLUMNS`: ``export`` chapters are BACI's flows
     reporter → partner, ``import`` partner → reporter; ``code`` the two-digit chapter; the
     chapters sum exactly to :func:`pair_observations`' figures (same flows), so nothing is "not
     allocated". Sorted by flow, then value (largest first).
     """
+    one_year = "year = ? AND " if year is not None else ""
     df = _query(
         store,
-        f"SELECT exporter, importer, hs2, value_usd, classification, published, retrieved "
-        f"FROM {HS2_TABLE} WHERE year = ? AND {_PAIR_WHERE}",
-        [int(year), reporter, partner, partner, reporter],
+        f"SELECT year, exporter, importer, hs2, value_usd, classification, published, retrieved "
+        f"FROM {HS2_TABLE} WHERE {one_year}{_PAIR_WHERE}",
+        [*([int(year)] if year is not None else []), reporter, partner, partner, reporter],
     )
     if df is None:
         return BaciResult(_empty_products(), NOT_IMPORTED)
     if df.empty:
+        if year is None:
+            return BaciResult(_empty_products(), _absent(store, reporter, partner))
         years = imported_years(store)
         if int(year) not in years:
             span = f"{years[0]}–{years[-1]}" if years else "none"
@@ -1141,7 +1147,7 @@ def pair_composition(store: BaciStore, reporter: str, partner: str, year: int) -
         {
             "reporter": reporter,
             "partner": partner,
-            "year": int(year),
+            "year": df["year"].astype("int64"),
             "flow": np.where(df["exporter"] == reporter, "export", "import"),
             "code": df["hs2"].astype(str),
             "value_usd": df["value_usd"].astype("float64"),
@@ -1153,5 +1159,7 @@ def pair_composition(store: BaciStore, reporter: str, partner: str, year: int) -
             "origin": "baci",
         }
     )[list(PRODUCT_COLUMNS)]
-    out = out.sort_values(["flow", "value_usd", "code"], ascending=[True, False, True])
+    out = out.sort_values(
+        ["year", "flow", "value_usd", "code"], ascending=[True, True, False, True]
+    )
     return BaciResult(out.astype({"year": "int64"}).reset_index(drop=True))

@@ -313,3 +313,30 @@ def test_cli_bad_file_exits_1_and_leaves_the_store(tmp_path, matrix):
     assert code == 1
     assert "line 4" in err and "negative" in err and "unchanged" in err
     assert _digest(store_dir) == before
+
+
+def test_cli_products_from_baci_equal_the_matrix_and_leave_nothing_unallocated(
+    tmp_path, matrix, capsys
+):
+    """`products --source baci` for KAZ–CHN in 2022: each chapter's export value is the sum of
+    the generated HS6 flows KAZ → CHN in that chapter (pandas, below), and the chapters are the
+    whole total (BACI's totals are its flows' sums), so no "not allocated" row is printed."""
+    from dashboard.analysis.composition import NOT_ALLOCATED
+    from dashboard.cli.main import main
+
+    store_dir = tmp_path / "cli-store"
+    assert _cli("import-baci", str(tmp_path / "baci"), "--data-dir", str(store_dir))[0] == 0
+    capsys.readouterr()
+    argv = ["products", "--source", "baci", "--reporter", "KAZ", "--partner", "CHN",
+            "--year", "2022", "--format", "json", "--data-dir", str(store_dir)]  # fmt: skip
+    assert main(argv) == 0
+    rows = [r for r in json.loads(capsys.readouterr().out)["rows"] if r["direction"] == "export"]
+    flows = with_iso3(matrix[2022])
+    truth = (
+        flows[(flows.exporter == "KAZ") & (flows.importer == "CHN")]
+        .groupby("hs2")["value_usd"]
+        .sum()
+    )
+    printed = {r["code"]: r["value_usd"] for r in rows}
+    assert NOT_ALLOCATED not in printed
+    assert printed == pytest.approx(truth.to_dict(), rel=1e-12)
