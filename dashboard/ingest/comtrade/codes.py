@@ -56,6 +56,21 @@ def parse_reference_list(payload: Any, role: Role) -> dict[str, int]:
     still has several entries, the latest ``entryEffectiveDate`` wins. Raises ValueError when the
     payload does not look like a reference list or yields no usable entry.
     """
+    return {iso: code for iso, (_, code) in _best_entries(payload, role).items()}
+
+
+def parse_entry_years(payload: Any, role: Role) -> dict[str, int]:
+    """Map ISO3 -> the year of its ``entryEffectiveDate`` (the entry :func:`parse_reference_list`
+    keeps); an entry without a readable date is left out. Raises ValueError as that does."""
+    years: dict[str, int] = {}
+    for iso, (effective, _) in _best_entries(payload, role).items():
+        head = effective[:4]
+        if len(head) == 4 and head.isdigit():
+            years[iso] = int(head)
+    return years
+
+
+def _best_entries(payload: Any, role: Role) -> dict[str, tuple[str, int]]:
     if not isinstance(payload, dict) or not isinstance(payload.get("results"), list):
         raise ValueError("not a Comtrade reference list: expected an object with a 'results' list")
     code_key, iso_key = f"{role}code", f"{role}codeisoalpha3"
@@ -82,7 +97,7 @@ def parse_reference_list(payload: Any, role: Role) -> dict[str, int]:
             best[iso] = (effective, code)
     if not best:
         raise ValueError(f"the {role} reference list has no usable entries")
-    return {iso: code for iso, (_, code) in best.items()}
+    return best
 
 
 def load_fallback(role: Role, path: Path = FALLBACK_PATH) -> dict[str, int]:
@@ -111,6 +126,7 @@ class CodeResolver:
         self._now = now
         self._fallback_path = fallback_path
         self._maps: dict[str, dict[str, int]] = {}
+        self._years: dict[str, dict[str, int]] = {}
         self.sources: dict[str, str] = {}
         self.warnings: list[str] = []
 
@@ -121,6 +137,16 @@ class CodeResolver:
     def partner_code(self, iso3: str) -> int:
         """Comtrade partner code for ``iso3`` (``W00`` is World, 0); raises UnknownCountryError."""
         return self._lookup("partner", iso3)
+
+    def codes(self, role: Role) -> dict[str, int]:
+        """Every ISO3 -> Comtrade code of the ``role`` list in use (loaded as a lookup loads it)."""
+        return dict(self._map(role))
+
+    def entry_year(self, role: Role, iso3: str) -> int | None:
+        """The year ``iso3``'s entry in the list in use took effect (Kazakhstan: 1992); None
+        when the list gives no date (the bundled fallback has none)."""
+        self._map(role)
+        return self._years.get(role, {}).get(iso3.strip().upper())
 
     def _lookup(self, role: Role, iso3: str) -> int:
         iso3 = iso3.strip().upper()
@@ -149,9 +175,12 @@ class CodeResolver:
         if fresh_only and self._now() - path.stat().st_mtime > self._ttl:
             return None
         try:
-            return parse_reference_list(json.loads(path.read_text(encoding="utf-8")), role)
+            payload = json.loads(path.read_text(encoding="utf-8"))
+            codes = parse_reference_list(payload, role)
         except (OSError, ValueError):
             return None  # a damaged cache is refetched, never trusted
+        self._years[role] = parse_entry_years(payload, role)
+        return codes
 
     def _write_cache(self, role: Role, payload: Any) -> None:
         path = self._cache_file(role)
@@ -178,6 +207,7 @@ class CodeResolver:
         try:
             payload = self._fetch_json(_PATHS[role])
             codes = parse_reference_list(payload, role)
+            years = parse_entry_years(payload, role)
         except SourceInterrupted:
             raise  # a cancel or the fetch's deadline is not a reason to use an older list
         except (SourceError, ValueError) as exc:
@@ -196,5 +226,6 @@ class CodeResolver:
             )
             return load_fallback(role, self._fallback_path)
         self._write_cache(role, payload)
+        self._years[role] = years
         self.sources[role] = "live"
         return codes
