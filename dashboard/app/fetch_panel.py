@@ -205,10 +205,10 @@ def _summary(pair: Pair, result: PlanResult, added: int, replaced: int) -> str:
     return text + (f" Nothing reported for {missing}." if missing else "")
 
 
-def _run(pair: Pair, client: ComtradeClient, plan: FetchPlan, key: str) -> None:
+def _run(pair: Pair, client: ComtradeClient, plan: FetchPlan, key: str, job_key: str) -> None:
     """Fetch with a progress bar and Cancel; store only a complete result, then rerun."""
     job = _Job()
-    st.session_state[_JOB_PREFIX + key] = job
+    st.session_state[_JOB_PREFIX + job_key] = job
     with st.status(f"Fetching {pair.label} from UN Comtrade…", expanded=True) as status:
         total = max(plan.requests, 1)
         bar = st.progress(0.0, text=f"0 of {plan.requests} requests")
@@ -235,11 +235,11 @@ def _run(pair: Pair, client: ComtradeClient, plan: FetchPlan, key: str) -> None:
                 [plain(w) for w in result.warnings],
             )
         except ComtradeAuthError as exc:
-            st.session_state.pop(_JOB_PREFIX + key, None)  # reported here
+            st.session_state.pop(_JOB_PREFIX + job_key, None)  # reported here
             status.update(label="UN Comtrade refused the key; nothing was stored", state="error")
             show_plain(exc, "error", tail="The data shown is unchanged.", icon=":material/key:")
         except StoreDamagedError:
-            st.session_state.pop(_JOB_PREFIX + key, None)
+            st.session_state.pop(_JOB_PREFIX + job_key, None)
             status.update(label="Not stored: the local store is damaged", state="error")
             st.error(
                 "The local store is damaged, so nothing can be added to it until the site's "
@@ -249,7 +249,7 @@ def _run(pair: Pair, client: ComtradeClient, plan: FetchPlan, key: str) -> None:
         except (
             SourceError, UnknownCountryError, DataFileError, StoreBusyError, OSError, ValueError
         ) as exc:  # fmt: skip
-            st.session_state.pop(_JOB_PREFIX + key, None)
+            st.session_state.pop(_JOB_PREFIX + job_key, None)
             late = isinstance(exc, ComtradeDeadlineError)
             status.update(
                 label="The fetch took too long; nothing was stored"
@@ -276,8 +276,9 @@ def _run(pair: Pair, client: ComtradeClient, plan: FetchPlan, key: str) -> None:
         st.rerun()
 
 
-def _offer(pair: Pair, legs: list[Leg], key: str, button: str) -> None:
-    """The plan in words, the operator's gate, the button; runs the fetch when clicked."""
+def _offer(pair: Pair, legs: list[Leg], key: str, button: str, job_key: str) -> None:
+    """The plan in words, the operator's gate, the button; runs the fetch when clicked (its
+    report is shown by the next run, under the page's ``job_key``)."""
     client = ComtradeClient(api_key=comtrade_key() or "", cache_dir=store().directory)
     plan = make_plan(legs, client)
     st.caption(plan_caption(plan))
@@ -285,7 +286,7 @@ def _offer(pair: Pair, legs: list[Leg], key: str, button: str) -> None:
         f"fetch {pair.label} into the shared data", _command(list(plan.legs)), key=f"fetch_{key}"
     )
     if may and st.button(button, icon=":material/cloud_download:", key=f"fetch_{key}"):
-        _run(pair, client, plan, key)
+        _run(pair, client, plan, key, job_key)
     else:
         client.close()
 
@@ -324,7 +325,8 @@ def empty_state(pair: Pair, key: str) -> None:
     wanted = tuple(range(years[0], years[1] + 1))
     who = " and ".join(basis_label(s) for s in sides)
     st.markdown(f"Annual goods totals (exports, imports, total) on {who}.")
-    _offer(pair, [Leg(s, pair.other(s), wanted) for s in sides], key, "Fetch from UN Comtrade")
+    legs = [Leg(s, pair.other(s), wanted) for s in sides]
+    _offer(pair, legs, key, "Fetch from UN Comtrade", job_key=key)
 
 
 @st.cache_data(ttl=CACHE_TTL, max_entries=64, show_spinner=False)
@@ -376,4 +378,5 @@ def complete_history(pair: Pair, key: str, *, expander: bool = False) -> None:
         )
         legs = [Leg(s, pair.other(s), tuple(ys)) for s, ys in gaps.items()]
         n = sum(len(ys) for ys in gaps.values())
-        _offer(pair, legs, key, f"Fetch the {n} missing figure{'s' if n != 1 else ''}")
+        label = f"Fetch the {n} missing figure{'s' if n != 1 else ''}"
+        _offer(pair, legs, f"{key}_history", label, job_key=key)

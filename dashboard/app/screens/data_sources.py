@@ -187,7 +187,7 @@ def render() -> None:
         )  # fmt: skip
 
     if not rows.empty:
-        complete_history(pair, key="data_history")
+        complete_history(pair, key="data")
         _refresh_section(pair)
     _own_series()
     _downloads(pair, obs, rows)

@@ -87,7 +87,7 @@ def render() -> None:
         figure=mirror_fig,
     )
 
-    complete_history(pair, key="mirror_history", expander=True)
+    complete_history(pair, key="mirror", expander=True)
     st.markdown(MIRROR_WHY)
     if pair.code in MIRROR_STATEMENTS:
         st.markdown(MIRROR_STATEMENTS[pair.code])

@@ -709,7 +709,7 @@ def render() -> None:
     st.title("Is the trade target on track?")
     st.caption(f"{pair.label}: history with sources, the target, and how likely it is to be met.")
     tracker_view(pair)
-    complete_history(pair, key="tracker_history", expander=True)
+    complete_history(pair, key="tracker", expander=True)
     # Outside the fragment: the same text for every scenario, so slider moves do not resend it.
     with st.expander("How this is computed", icon=":material/functions:"):
         st.markdown(METHOD_EXPLAINER)
