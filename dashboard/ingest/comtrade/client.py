@@ -60,6 +60,10 @@ DEFAULT_BASE_URL = "https://comtradeapi.un.org"
 DEFAULT_REQUEST_DEADLINE = 60.0
 #: Bytes read at a time; the deadline and cancel are also checked between chunks.
 CHUNK_BYTES = 64 * 1024
+#: Largest answer body read. The biggest call this client makes (a keyed call for 12 years of 97
+#: HS chapters in both directions, ~2,400 records of ~1.3 kB) is about 3 MB; a body far beyond that
+#: is not Comtrade's answer to our query, and reading it would only fill memory.
+MAX_RESPONSE_BYTES = 32 * 1024 * 1024
 #: Longest single sleep while a cancel hook is set, so a cancel is seen within this time.
 CANCEL_SLICE = 0.25
 BASE_URL_ENV = "TRADE_DASHBOARD_COMTRADE_URL"
@@ -225,6 +229,7 @@ class ComtradeClient:
         reference_ttl: timedelta = DEFAULT_TTL,
         today: Callable[[], date] = date.today,
         session: requests.Session | None = None,
+        max_response_bytes: int = MAX_RESPONSE_BYTES,
     ) -> None:
         if max_tries < 1:
             raise ValueError("max_tries must be at least 1")
@@ -235,6 +240,7 @@ class ComtradeClient:
         self._api_key = (api_key.strip() if api_key is not None else default_api_key()) or None
         self.timeout = timeout
         self.request_deadline = request_deadline
+        self.max_response_bytes = max_response_bytes
         self.min_interval = min_interval
         self.max_tries = max_tries
         self.backoff_factor = backoff_factor
@@ -384,10 +390,14 @@ class ComtradeClient:
                     url, headers=headers, timeout=timeout, allow_redirects=not headers, stream=True
                 )
                 try:
-                    chunks = []
+                    self._refuse_if_too_big(url, resp.headers.get("Content-Length"))
+                    chunks, size = [], 0
                     for chunk in resp.iter_content(CHUNK_BYTES):
                         if watch.fired:
                             break
+                        size += len(chunk)
+                        # Counted as read, so a server that sends no (or a false) length is cut too.
+                        self._refuse_if_too_big(url, size)
                         chunks.append(chunk)
                 finally:
                     resp.close()
@@ -403,6 +413,21 @@ class ComtradeClient:
         return _Answer(
             resp.status_code, resp.reason or "", resp.headers, b"".join(chunks), resp.encoding
         )
+
+    def _refuse_if_too_big(self, url: str, size: int | str | None) -> None:
+        """Raise (no retry: the same query gets the same answer) when a body exceeds the cap."""
+        try:
+            size = int(size) if size is not None else 0
+        except ValueError:
+            return  # a malformed Content-Length: the bytes actually read are still counted
+        if size > self.max_response_bytes:
+            cap = self.max_response_bytes
+            cap_text = f"{cap / 2**20:g} MB" if cap >= 2**20 else f"{cap / 1000:g} kB"
+            raise ComtradeError(
+                f"the answer from {url} is larger than {cap_text} "
+                "(more than any UN Comtrade answer to this query); nothing was stored. Check "
+                f"{BASE_URL_ENV} points at UN Comtrade"
+            )
 
     def _send(self, url: str, *, keyed: bool) -> _Answer:
         headers = {KEY_HEADER: self._api_key} if keyed and self._api_key else {}
