@@ -305,7 +305,7 @@ def empty_state(pair: Pair, key: str) -> None:
         icon=":material/info:",
     )
     _previous(key)
-    st.subheader("Fetch from UN Comtrade")
+    st.header("Fetch from UN Comtrade")
     if not sides:
         st.warning(_why_not(pair, lists), icon=":material/cloud_off:")
         return

@@ -112,7 +112,7 @@ def _open(pair: str | None = None, page: str | None = None, operator: bool = Fal
 
 
 def _texts(at: AppTest) -> str:
-    return "\n".join(e.value for e in [*at.info, *at.markdown, *at.caption, *at.subheader])
+    return "\n".join(e.value for e in [*at.info, *at.markdown, *at.caption, *at.header])
 
 
 def _snapshot(folder: Path) -> dict[str, bytes]:
