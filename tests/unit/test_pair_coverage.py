@@ -108,7 +108,8 @@ def test_run_plan_fetches_each_leg_and_says_which_years_had_nothing(server):
     plan = make_plan([Leg("CHN", "KAZ", (2022, 2023)), Leg("KAZ", "CHN", (2023,))], _client(server))
     result = run_plan(_client(server), plan, progress=lambda: steps.append(1), deadline=30)
     totals = result.observations[result.observations["flow"] == "total"]
-    assert sorted(zip(totals["reporter"], totals["year"], totals["value_usd"])) == [
+    cols = (totals["reporter"], totals["year"], totals["value_usd"])
+    assert sorted(zip(*cols, strict=True)) == [
         ("CHN", 2022, 15e9), ("KAZ", 2023, 5e9)
     ]  # fmt: skip
     assert result.years_without_data == {"CHN->KAZ": (2023,), "KAZ->CHN": ()}
