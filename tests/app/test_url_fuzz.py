@@ -15,23 +15,31 @@ from tests.support.paths import APP
 #: left out here unnoticed (``view`` once was, and ``/?view=`` crashed the tracker).
 #: "own" is the tracker opened on your own target (``target=own``), which adds the base year
 #: and multiple the declared default target fixes.
-TRACKER_KEYS = ["pair", "basis", "target_year", "preset", "growth", "vol_manual", "volatility",
+TRACKER_KEYS = ["basis", "target_year", "preset", "growth", "vol_manual", "volatility",
                 "method", "compare", "shock_year", "shock_size", "view"]  # fmt: skip
 KEYS_BY_PAGE = {
     None: TRACKER_KEYS,
     "own": [*TRACKER_KEYS, "base_year", "multiple"],
-    "mirror": ["pair", "cif_fob"],
-    "targets": ["pair", "all_pairs"],
-    "data": ["pair", "prefer"],
+    "mirror": ["cif_fob"],
+    "targets": ["all_pairs"],
+    "data": ["prefer"],
 }  # fmt: skip
 #: Keys a page reads from the URL itself rather than through a bound widget: the target, named
-#: by its registry id (a bound selectbox would write its label).
-READ_KEYS_BY_PAGE = {None: ["target"]}
+#: by its registry id, and the pair, by its code (``pair=CHN-KAZ``; a bound selectbox would
+#: write a label), read by the sidebar on every page.
+READ_KEYS_BY_PAGE = {
+    None: ["target", "pair"],
+    "own": ["pair"],
+    "mirror": ["pair"],
+    "targets": ["pair"],
+    "data": ["pair"],
+}
 KEYS = sorted({k for keys in [*KEYS_BY_PAGE.values(), *READ_KEYS_BY_PAGE.values()] for k in keys})
 VALUES = hs.one_of(
     hs.text(max_size=30),
     hs.sampled_from(["", "nan", "inf", "-1e308", "2030", "2.5", "CHN", "true", "0x1F",
-                     "China – Kazakhstan", "<script>alert(1)</script>", "9" * 400]),
+                     "China – Kazakhstan", "<script>alert(1)</script>", "9" * 400,
+                     "BRA-ARG", "kaz-chn", "W00-W00", "CHN-CHN", "XCA-KAZ", "USA-W00"]),
     hs.integers(-10**12, 10**12).map(str),
     hs.floats(allow_nan=True, allow_infinity=True).map(str),
 )  # fmt: skip
