@@ -675,7 +675,12 @@ def validate_products(df: pd.DataFrame, label: str = "products") -> pd.DataFrame
         raise DataFileError(label, [(None, "no rows")])
     text = df[list(PRODUCT_COLUMNS)].reset_index(drop=True)
     text = text.assign(retrieved=text["retrieved"].fillna(""))
-    problems = duplicate_key_problems(text, list(PRODUCT_KEY))
+    # Duplicates are looked up row by row only among the rows pandas flags (tables are large).
+    dup = text.duplicated(list(PRODUCT_KEY), keep=False)
+    problems = []
+    if dup.any():
+        lines = pd.Series(text.index[dup] + 2, index=text.index[dup])
+        problems = duplicate_key_problems(text[dup], list(PRODUCT_KEY), lines)
     validated, failures = schema_failures(_product_schema(), text)
     problems += _problems_from(failures)
     if problems:

@@ -7,6 +7,7 @@ for the layout and the write protocol.
 from __future__ import annotations
 
 import hashlib
+import json
 import logging
 import os
 import re
@@ -123,6 +124,19 @@ def _validated_rows(df: pd.DataFrame, label: str, validate) -> pd.DataFrame:
         raise StoreDamagedError(label, problems) from None
 
 
+def _merge_partition(old: list[pa.Table], new: pa.Table) -> tuple[pa.Table, int]:
+    """Stored rows of one partition without those ``new`` replaces, plus ``new``, sorted by
+    PRODUCT_SORT; and how many stored rows were replaced. Keys within a partition are
+    (reporter, partner, flow, code): origin and year are the partition's."""
+    if not old:
+        return new, 0
+    stored = pa.concat_tables(old).select(new.column_names).cast(new.schema)
+    key = list(PRODUCT_SORT)
+    kept = stored.join(new.select(key), keys=key, join_type="left anti")
+    merged = pa.concat_tables([kept, new]).sort_by([(c, "ascending") for c in key])
+    return merged, stored.num_rows - kept.num_rows
+
+
 class _Connections:
     """One DuckDB database per store directory and manifest version, shared by the threads of a
     process (each query takes its own cursor). Views over the version's files are created once,
@@ -139,11 +153,9 @@ class _Connections:
                 return known[1]
         con = build()
         with self._lock:
-            old = self._by_dir.get(directory)
+            # An older version's connection is dropped, not closed: another thread may still be
+            # reading through a cursor of it (its files stay until two writes later).
             self._by_dir[directory] = (digest, con)
-        if old is not None and old[1] is not con:
-            with suppress(Exception):
-                old[1].close()
         return con
 
     def forget(self, directory: Path) -> None:
@@ -492,7 +504,7 @@ class LocalStore:
             except FileNotFoundError as exc:
                 last = exc
             except duckdb.IOException as exc:
-                if "No such file" not in str(exc):
+                if "No such file" not in str(exc) and "No files found" not in str(exc):
                     raise StoreDamagedError(str(self.directory), [(None, str(exc))]) from None
                 last = FileNotFoundError(str(exc))
         raise StoreDamagedError(
@@ -518,8 +530,8 @@ class LocalStore:
     def _connection(self, manifest: dict | None) -> duckdb.DuckDBPyConnection:
         """A DuckDB database with one view per table of ``manifest``'s version."""
         tables = self._tables(manifest)
-        raw = manifest_bytes(tables, manifest.get("version", 0)) if manifest else b""
-        digest = hashlib.sha256(raw).hexdigest()
+        identity = json.dumps([(manifest or {}).get("version", 0), tables], sort_keys=True)
+        digest = hashlib.sha256(identity.encode()).hexdigest()
 
         def build() -> duckdb.DuckDBPyConnection:
             for table in tables.values():
@@ -784,31 +796,16 @@ class LocalStore:
                 for (origin, year), part in new.groupby(["origin", "year"], sort=True):
                     partition = f"origin={origin}/year={int(year)}"
                     current = [r for r in files if _partition_of(r, PRODUCTS) == partition]
-                    stored = [
-                        self._product_frame(
-                            self._read_file(r, files[r]), partition, str(self.directory / r)
-                        )
-                        for r in current
-                    ]
-                    old_rows = pd.concat(stored, ignore_index=True) if stored else None
-                    if old_rows is not None:
-                        key = list(PRODUCT_KEY)
-                        old_keys = pd.MultiIndex.from_frame(old_rows[key])
-                        new_keys = pd.MultiIndex.from_frame(part[key])
-                        hit = int(new_keys.isin(old_keys).sum())
-                        replaced += hit
-                        added += len(part) - hit
-                        combined = pd.concat(
-                            [old_rows[~old_keys.isin(new_keys)], part], ignore_index=True
-                        )
-                        combined = validate_products(combined, label=f"products/{partition}")
-                    else:
-                        added += len(part)
-                        combined = part
+                    # Stored rows were validated when written and are verified against the
+                    # manifest here; the new ones were validated above, and the merge keeps
+                    # the key unique. Merged in Arrow: a partition can hold 100,000s of rows.
+                    new_table = self._product_table(part)
+                    stored = [self._read_file(r, files[r]) for r in current]
+                    merged, hit = _merge_partition(stored, new_table)
+                    replaced += hit
+                    added += len(part) - hit
                     rel = f"{PRODUCTS}/{partition}/{new_file_name(version)}"
-                    entry = write_data_file(
-                        self.directory, rel, self._product_table(combined), ROW_GROUP_ROWS
-                    )
+                    entry = write_data_file(self.directory, rel, merged, ROW_GROUP_ROWS)
                     written.append(self.directory / rel)
                     for r in current:
                         del files[r]
