@@ -86,7 +86,7 @@ payload = live_payload(
             {"id": i, "label": i, "value": "", "help": ""}
             for i in ("target", "progress", "required", "reached", "chance", "year50", "year90")
         ),
-    ],  # fmt: skip
+    ],
     plotly_url=PLOTLY_URL,
 )
 res = live_scenario(payload, key="live")
