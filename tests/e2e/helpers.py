@@ -57,6 +57,16 @@ def open_app(page: Page, url: str) -> None:
     page.goto(url)
     page.locator("[data-testid='stAppViewContainer']").wait_for(state="attached")
     wait_for_app_run(page, initial_wait_ms=0)
+    wait_for_live_chart(page)
+
+
+def wait_for_live_chart(page: Page) -> None:
+    """If the page has the live scenario component, wait until its script has run and Plotly
+    (loaded by URL, after the app's run) has drawn its chart."""
+    if page.locator(".st-key-live_scenario").count():
+        page.locator(".st-key-live_scenario .tdl-chart .main-svg").first.wait_for(
+            state="attached", timeout=APP_TIMEOUT_MS
+        )
 
 
 def expect_no_exception(page: Page) -> None:

@@ -132,7 +132,9 @@ def volatility_control(estimate_pct: float | None, container) -> tuple[bool, flo
     lo, hi = VOLATILITY_RANGE
     default = 20.0 if estimate_pct is None else estimate_pct
     if not manual:
-        return manual, _set("volatility", _clamp_round(default, lo, hi, 0.5))
+        # The estimate to the tenth shown everywhere else (the notes say 21.4%, not the
+        # slider's 21.5%); turning the toggle on puts it on the slider's half-point grid.
+        return manual, _set("volatility", round(min(hi, max(lo, default)), 1))
     return manual, session_value("volatility", default, lo, hi, 0.5)
 
 

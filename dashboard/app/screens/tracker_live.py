@@ -20,6 +20,7 @@ from collections.abc import Callable, Mapping
 from typing import Any
 
 import streamlit as st
+from streamlit.runtime.scriptrunner_utils.script_run_context import get_script_run_ctx
 from streamlit.runtime.state import get_session_state
 
 from dashboard.analysis.scenario import DEFAULT_MULTIPLE, DEFAULT_PRESET
@@ -59,9 +60,10 @@ def _remember_url() -> None:
 def adopt_url(specs_for: Callable[[], Mapping[str, ParamSpec]]) -> bool:
     """Read this module's URL parameters into the session when the address changed under it.
 
-    On a first visit (or after another page set the session's target, as the registry's "Open
-    in the tracker" does) only the parameters the link holds are read; after Back or Forward
-    every changed parameter is, and one that disappeared goes back to its default. Returns
+    On a first visit, a return from another page, or after another page set the session's
+    target (the registry's "Open in the tracker"), only the parameters the address holds are
+    read; after Back or Forward every changed parameter is, and one that disappeared goes back
+    to its default. Returns
     True when anything was adopted (the component then takes the values, see :func:`mount`).
 
     ``specs_for()`` gives what each parameter may hold (built only when the address changed);
@@ -70,9 +72,15 @@ def adopt_url(specs_for: Callable[[], Mapping[str, ParamSpec]]) -> bool:
     """
     memo = st.session_state.get(_URL_MEMO)
     url = _url_now()
-    if memo is not None and memo["url"] == url:
+    if memo is not None and memo["url"] == url and memo["state"] == _snapshot():
         return False
-    first = memo is None or memo["state"] != _snapshot()
+    # Only Back and Forward replay an address: a parameter gone from it then means its default.
+    # Any other change (a first visit, a return from another page, whose address holds no
+    # parameters and whose run dropped the target selector's state, or the registry setting
+    # the target) reads only what the address holds.
+    ctx = get_script_run_ctx()
+    replay = bool(ctx is not None and getattr(ctx, "is_history_navigation", False))
+    first = memo is None or not replay or memo["state"] != _snapshot()
     changed = [k for k in URL_KEYS if first or memo["url"].get(k) != url[k]]
     present = {k: st.query_params.get_all(k) for k in changed if url[k] is not None}
     specs = specs_for()
