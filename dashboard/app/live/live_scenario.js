@@ -53,6 +53,21 @@ function loadPlotly(url) {
 }
 
 // The same text as dashboard/formatting.py: "$43.8 bn", "12.5%", minus sign U+2212.
+// Python's format() rounds an exact tie to even (f"{12.5:.0f}" is "12", f"{1.25:.1f}" "1.2");
+// toFixed rounds it up. A double is a tie only if its exact decimal expansion (which toFixed
+// gives up to 100 digits) ends in a 5 right after the last kept digit.
+export function fixed(x, digits) {
+  if (x < 0 || Object.is(x, -0)) return `-${fixed(-x, digits)}`;
+  const exact = x.toFixed(Math.min(100, digits + 60));
+  const cut = exact.length - (digits + 60) + digits;
+  const tail = exact.slice(cut).replace(".", "");
+  if (!/^50*$/.test(tail)) return x.toFixed(digits);
+  const kept = exact.slice(0, cut).replace(/\.$/, "");
+  const last = Number(kept[kept.length - 1]);
+  if (last % 2 === 0) return kept;
+  return x.toFixed(digits); // odd: rounding up (what toFixed does on a tie) gives the even digit
+}
+
 function groupThousands(text) {
   const [whole, frac] = text.split(".");
   const grouped = whole.replace(/\B(?=(\d{3})+(?!\d))/g, ",");
@@ -64,14 +79,14 @@ export function formatUsd(value, digits = 1) {
   const sign = value < 0 ? "\u2212" : "";
   const v = Math.abs(value);
   for (const [size, unit] of [[1e12, "tn"], [1e9, "bn"], [1e6, "m"]]) {
-    if (v >= size) return `${sign}$${groupThousands((v / size).toFixed(digits))} ${unit}`;
+    if (v >= size) return `${sign}$${groupThousands(fixed(v / size, digits))} ${unit}`;
   }
-  return `${sign}$${groupThousands(v.toFixed(0))}`;
+  return `${sign}$${groupThousands(fixed(v, 0))}`;
 }
 
 export function formatPct(rate, digits = 1, signed = false) {
   if (rate === null || rate === undefined || Number.isNaN(rate)) return "n/a";
-  const body = (rate * 100).toFixed(digits);
+  const body = fixed(rate * 100, digits);
   const text = signed && !body.startsWith("-") ? `+${body}%` : `${body}%`;
   return text.replace("-", "\u2212");
 }
