@@ -138,7 +138,9 @@ def url_wanted(ctx: Mapping[str, Any]) -> dict[str, str | None]:
 
 
 def _num(x: float) -> str:
-    return repr(float(x))
+    """A number as a bound slider writes it into the URL: ``3`` (not ``3.0``), ``2.5``."""
+    text = repr(float(x))
+    return text.removesuffix(".0")
 
 
 def write_url(wanted: Mapping[str, str | None]) -> None:
