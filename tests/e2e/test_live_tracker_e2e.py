@@ -11,12 +11,14 @@ from __future__ import annotations
 import io
 import math
 import re
+from collections.abc import Iterator
 from urllib.parse import parse_qs, urlsplit
 
 import pandas as pd
 import pytest
 from playwright.sync_api import Page, expect
 
+from tests.e2e.conftest import start_streamlit, stop
 from tests.e2e.helpers import (
     COMMIT_MS,
     DEBOUNCE_MS,
@@ -30,6 +32,7 @@ from tests.e2e.helpers import (
     open_app,
     wait_for_app_run,
 )
+from tests.support.paths import ROOT
 
 pytestmark = pytest.mark.e2e
 
@@ -53,7 +56,8 @@ def _released(page: Page) -> None:
 
 
 def _shown(page: Page, name: str) -> str:
-    return page.locator(".tdl-control", has=live_slider(page, name)).locator("output").inner_text()
+    """The value a live slider shows next to its label."""
+    return page.locator(f".tdl-control:has(input[data-name={name}]) output").inner_text()
 
 
 def _query(page: Page) -> dict[str, str]:
@@ -182,15 +186,33 @@ def test_controls_are_labelled_and_announce_their_values(page, app_url):
     _released(page)
 
 
-def test_dark_mode_draws_the_component_in_light_text(browser, app_url):
-    """With a dark system theme the component's text is light and the chart is drawn."""
-    context = browser.new_context(color_scheme="dark")
-    page = context.new_page()
+@pytest.fixture(scope="module")
+def dark_url() -> Iterator[str]:
+    """The app served with a dark theme (the repo's config fixes a light one): light text on a
+    dark background, as a deployment that chooses dark would have."""
+    proc, url, log = start_streamlit(
+        ROOT / "dashboard" / "app" / "server.py",
+        extra=["--theme.base=dark", "--theme.textColor=#fafafa"],
+    )
+    yield url
+    stop(proc)
+    log.unlink(missing_ok=True)
+
+
+def test_dark_mode_draws_the_component_in_the_theme_colours(browser, dark_url):
+    """In the dark theme the component's cards, slider values and chart text take the theme's
+    light text colour (Streamlit's --st-* variables), and the chart is drawn."""
+    page = browser.new_page()
     try:
-        open_app(page, app_url)
-        color = page.locator(".tdl-card-value").first.evaluate("e => getComputedStyle(e).color")
-        r, g, b = (int(x) for x in re.findall(r"\d+", color)[:3])
-        assert (r + g + b) / 3 > 180, color
+        open_app(page, dark_url)
+        light = "rgb(250, 250, 250)"
+        for selector in (".tdl-card-value", ".tdl-value", ".tdl-control label"):
+            color = page.locator(selector).first.evaluate("e => getComputedStyle(e).color")
+            assert color == light, (selector, color)
+        tick = page.locator(".tdl-chart .xtick text").first.evaluate(
+            "e => getComputedStyle(e).fill"
+        )
+        assert tick == light, tick
         assert chart_trace(page, "Scenario") is not None
     finally:
-        context.close()
+        page.close()

@@ -25,7 +25,6 @@ from tests.e2e.helpers import (
     open_app,
     press_slider,
     wait_for_app_run,
-    wait_for_trace_name,
 )
 
 pytestmark = pytest.mark.e2e
@@ -105,7 +104,11 @@ def test_chance_view_draws_the_probability_chart(page, app_url):
     by_key(page, "view").get_by_role("radio", name="Chance of reaching it, by year").click()
     wait_for_app_run(page)
     expect(page).to_have_url(re.compile(r"view=Chance"))
-    wait_for_trace_name(page, "Closed form", chart_key="probability_chart")
+    page.wait_for_function(  # the component has drawn the chance-by-year figure
+        """() => { const gd = document.querySelector('.tdl-chart');
+                   return !!(gd && gd._fullData
+                             && gd._fullData.some(t => t.meta === 'chance')); }"""
+    )
     curve = chart_trace(page, "Closed form", chart_key="probability_chart")
     at_2030 = dict(zip(curve["x"], curve["y"], strict=True))[2030]
     assert f"{at_2030:.0f}%" == metric_value(page, "Chance of target by 2030") == "53%"
