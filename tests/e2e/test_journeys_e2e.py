@@ -273,7 +273,9 @@ def test_every_page_opens_for_every_pair(page, app_url):
             assert page.get_by_test_id("stException").count() == 0, where
             assert page.get_by_test_id("stAlertContentError").count() == 0, where
             expect(page.locator("h1").first).to_be_visible()
+            # Streamlit's charts, plus the live component's (drawn once Plotly has loaded).
             charts = page.get_by_test_id("stPlotlyChart").count()
+            charts += page.locator(".st-key-live_scenario .tdl-chart").count()
             expect(page.locator(".js-plotly-plot"), where).to_have_count(charts)
         seen.append(href_path)
     assert len(set(seen)) == n_pages
