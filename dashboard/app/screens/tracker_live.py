@@ -64,7 +64,8 @@ def adopt_url(specs_for: Callable[[], Mapping[str, ParamSpec]]) -> bool:
     target (the registry's "Open in the tracker"), only the parameters the address holds are
     read; after Back or Forward every changed parameter is, and one that disappeared goes back
     to its default. Returns
-    True when anything was adopted (the component then takes the values, see :func:`mount`).
+    True when a value changed (the revision then moves on, so the component takes the values,
+    see :func:`mount`).
 
     ``specs_for()`` gives what each parameter may hold (built only when the address changed);
     its growth default is the default preset's rate: a link holding that growth and no preset
@@ -83,6 +84,7 @@ def adopt_url(specs_for: Callable[[], Mapping[str, ParamSpec]]) -> bool:
     first = memo is None or not replay or memo["state"] != _snapshot()
     changed = [k for k in URL_KEYS if first or memo["url"].get(k) != url[k]]
     present = {k: st.query_params.get_all(k) for k in changed if url[k] is not None}
+    before = _snapshot()
     specs = specs_for()
     values, _ = sanitize_params(present, specs)  # check_url has already said what was wrong
     for key in changed:
@@ -100,6 +102,8 @@ def adopt_url(specs_for: Callable[[], Mapping[str, ParamSpec]]) -> bool:
         if by_hand:
             st.session_state["preset"] = "custom"
     _remember_url()
+    if _snapshot() == before:
+        return False
     st.session_state[_REVISION] = st.session_state.get(_REVISION, 0) + 1
     return True
 
