@@ -85,6 +85,11 @@ class _Committed(Widget):
 def commit(at: AppTest, **changes: float) -> AppTest:
     """Release the sliders at ``changes`` (e.g. ``growth=7.5``) and run, as the browser would:
     every value the component holds, with the revision it was given."""
+    return release(at, **changes).run()
+
+
+def release(at: AppTest, **changes: float) -> AppTest:
+    """Set the component's state as :func:`commit` does, without running (``at.run()`` next)."""
     found = _find(at)
     assert found is not None, "the live scenario component is not on the page"
     block, idx, element = found
@@ -97,4 +102,4 @@ def commit(at: AppTest, **changes: float) -> AppTest:
     assert not unknown, f"no slider {sorted(unknown)} on the page"
     scenario = {**data["values"], **changes, "revision": data["revision"]}
     block.children[idx] = _Committed(element, {"scenario": scenario})
-    return at.run()
+    return at
