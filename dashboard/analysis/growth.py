@@ -20,6 +20,12 @@ RECENT_WINDOW_YEARS = 10
 REACH_TOLERANCE = 1e-9
 
 
+#: Fewer observations than this and growth and volatility are not estimable: the tracker says so,
+#: the trend presets are labelled as stand-ins and no target is called on or off track (three
+#: intervals are the least a dispersion, or a trend worth the name, needs).
+MIN_TREND_OBSERVATIONS = 4
+
+
 @dataclass(frozen=True)
 class CagrWindow:
     """A compound annual growth rate and the two observations it was measured between."""

@@ -22,16 +22,20 @@ from dataclasses import dataclass, fields
 
 import pandas as pd
 
-from dashboard.analysis.growth import CagrWindow, long_run_cagr, recent_cagr, required_cagr
+from dashboard.analysis.growth import (
+    MIN_TREND_OBSERVATIONS,
+    CagrWindow,
+    long_run_cagr,
+    recent_cagr,
+    required_cagr,
+)
 from dashboard.analysis.outlook import METHOD_LABELS
 from dashboard.analysis.targets import TrackedTarget
 from dashboard.analysis.tracker import ScenarioError, TrackerInputs
 from dashboard.model import Pair
 
-#: Fewer observations than this and growth and volatility are not estimable: the tracker says so
-#: and the trend presets are labelled as stand-ins (three intervals are the least a dispersion
-#: needs).
-MIN_TREND_OBSERVATIONS = 4
+__all__ = ["MIN_TREND_OBSERVATIONS"]  # re-exported: the tracker reads it with the presets
+
 
 #: Preset keys, in the order they are offered (the page's selector, ``scenario --preset``); the
 #: first, the recent trend, is the default: the tracker's "historical CAGR".

@@ -40,7 +40,12 @@ from datetime import date
 
 import pandas as pd
 
-from dashboard.analysis.growth import progress, recent_cagr, required_cagr
+from dashboard.analysis.growth import (
+    MIN_TREND_OBSERVATIONS,
+    progress,
+    recent_cagr,
+    required_cagr,
+)
 from dashboard.analysis.series import bases_for, basis_rows
 from dashboard.formatting import format_bn
 from dashboard.model import Pair, basis_label
@@ -306,8 +311,17 @@ def _assess(
         f"needs {needed:.1%} a year to go from {_val(basis, latest_year)} ({latest_year}) to "
         f"{format_bn(tv)} by {horizon}"
     )
-    if hist is None:
-        notes.append(f"{growth}; only one observation, so no historical growth rate to compare")
+    if hist is None or len(values) < MIN_TREND_OBSERVATIONS:
+        # Two or three figures give a growth rate but no trend worth judging a target on (one
+        # good year would decide it): the same floor below which the tracker states no chance.
+        # The reason comes first: the verdict sentence quotes a note's first clause.
+        n = len(values)
+        notes.insert(
+            0,
+            f"only {n} figure{'s' if n != 1 else ''} on this basis, too few for a trend "
+            f"(at least {MIN_TREND_OBSERVATIONS} are needed)",
+        )
+        notes.append(growth)
         return done()
     row["status"] = ON_TRACK if hist.rate >= needed else OFF_TRACK
     notes.append(f"{growth}; {hist.describe()} was {hist.rate:.1%}")

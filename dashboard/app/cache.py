@@ -17,10 +17,12 @@ from dashboard.analysis.series import pairs_with_data
 from dashboard.app.links import check_url
 from dashboard.app.urlstate import ParamSpec, choice
 from dashboard.cli.store_admin import restore_command
+from dashboard.ingest import baci
+from dashboard.ingest.comtrade.hs import HsNames, load_hs_names
 from dashboard.ingest.snapshot import load_observations, load_targets
 from dashboard.ingest.store import LocalStore, merge_observations, resolve_data_dir
 from dashboard.ingest.upload import UploadedSeries
-from dashboard.model import DataFileError, Pair, region_definition
+from dashboard.model import PRODUCT_COLUMNS, DataFileError, Pair, region_definition
 from dashboard.report.sentences import target_origin_markdown
 
 CACHE_TTL = "1h"
@@ -158,7 +160,46 @@ def _pair_labels() -> dict[str, str]:
 @st.cache_data(ttl=CACHE_TTL, max_entries=8, show_spinner=False)
 def _labels_for(prefer: str, store_dir: str, store_stamp: int) -> dict[str, str]:
     obs = _merged(prefer, store_dir, store_stamp)
-    return {p.code: p.label for p in pairs_with_data(obs)}
+    pairs = {p.code: p for p in pairs_with_data(obs)}
+    for code in _baci_pairs(store_dir, store_stamp):  # pairs from BACI: no fetch needed
+        pairs.setdefault(code, Pair.parse(code))
+    ordered = sorted(pairs.values(), key=lambda p: (p.label.casefold(), p.code))
+    return {p.code: p.label for p in ordered}
+
+
+@st.cache_data(ttl=CACHE_TTL, max_entries=8, show_spinner=False)
+def _baci_pairs(store_dir: str, store_stamp: int) -> tuple[str, ...]:
+    """Pairs in the imported CEPII BACI matrix (none if there is none, or it cannot be read)."""
+    try:
+        return tuple(p.code for p in baci.baci_pairs(LocalStore(store_dir)))
+    except Exception as exc:  # a damaged store must not stop the pages: log it, offer none
+        _log.error("The imported BACI matrix could not be read: %s", exc)
+        return ()
+
+
+def baci_pairs() -> tuple[str, ...]:
+    """Codes of the pairs the imported CEPII BACI matrix has (the pair selector lists them)."""
+    _prefer, store_dir, stamp = data_version()
+    return _baci_pairs(store_dir, stamp)
+
+
+@st.cache_data(ttl=CACHE_TTL, max_entries=64, show_spinner=False)
+def _baci_rows(store_dir: str, store_stamp: int, pair_code: str) -> baci.BaciResult:
+    pair = Pair.parse(pair_code)
+    try:
+        return baci.pair_observations(LocalStore(store_dir), pair.a, pair.b)
+    except Exception as exc:
+        _log.error("The imported BACI matrix could not be read: %s", exc)
+        return baci.BaciResult(pd.DataFrame(), str(exc))
+
+
+def baci_observations(pair: Pair) -> pd.DataFrame:
+    """The pair's CEPII BACI rows (reporter = the pair's first country; empty if none): the
+    tracker's "CEPII BACI (reconciled, FOB)" basis."""
+    _prefer, store_dir, stamp = data_version()
+    if pair.code not in _baci_pairs(store_dir, stamp):
+        return pd.DataFrame()
+    return _baci_rows(store_dir, stamp, pair.code).frame
 
 
 def _default_code(labels: dict[str, str]) -> str:
@@ -236,3 +277,48 @@ def current_pair() -> Pair:
     """The pair chosen in the sidebar (the first pair if the selector has no state yet)."""
     code = st.session_state.get("pair")
     return Pair.parse(code if code else _default_code(_pair_labels()))
+
+
+# --- product rows (the "What is traded" page) ------------------------------------------------
+
+
+@st.cache_data(ttl=CACHE_TTL, max_entries=32, show_spinner=False)
+def _product_rows(store_dir: str, store_stamp: int, reporter: str, partner: str) -> pd.DataFrame:
+    """The store's product rows for one reporter and partner: fetched chapters and, when a
+    CEPII BACI matrix is imported, its HS2 composition seen from ``reporter``'s side.
+    ``store_stamp`` is a cache key, so a fetch or import is read anew. A damaged store gives no
+    rows here (the observations' warning already tells visitors; the log tells the operator)."""
+    s = LocalStore(store_dir)
+    try:
+        fetched = s.read_products(reporter, partner)
+        matrix = baci.pair_composition(s, reporter, partner).frame
+    except DataFileError as exc:
+        _log.error("The local store's product table could not be read: %s", exc)
+        return empty_product_rows()
+    parts = [f for f in (fetched, matrix) if not f.empty]
+    return pd.concat(parts, ignore_index=True) if parts else empty_product_rows()
+
+
+def empty_product_rows() -> pd.DataFrame:
+    """A product table without rows (``model.PRODUCT_COLUMNS``)."""
+    return pd.DataFrame({c: pd.Series(dtype="object") for c in PRODUCT_COLUMNS}).astype(
+        {"year": "int64", "value_usd": "float64"}
+    )
+
+
+def product_rows(pair: Pair) -> pd.DataFrame:
+    """Product rows of both reporters of ``pair`` (each reporting on the other), cached."""
+    _prefer, store_dir, stamp = data_version()
+    parts = [_product_rows(store_dir, stamp, r, pair.other(r)) for r in (pair.a, pair.b)]
+    return pd.concat(parts, ignore_index=True)
+
+
+@st.cache_data(ttl=CACHE_TTL, max_entries=4, show_spinner=False)
+def _hs_names(store_dir: str, store_stamp: int) -> HsNames:
+    return load_hs_names(store_dir)
+
+
+def hs_names() -> HsNames:
+    """HS chapter and section names: the list a fetch cached in the store, else the bundled one."""
+    _prefer, store_dir, stamp = data_version()
+    return _hs_names(store_dir, stamp)

@@ -33,6 +33,7 @@ class Screen:
 SCREENS: tuple[Screen, ...] = (
     Screen("tracker", "Target tracker", ":material/flag:", "tracker", default=True),
     Screen("mirror", "Mirror statistics", ":material/compare_arrows:", "mirror"),
+    Screen("products", "What is traded", ":material/category:", "products"),
     Screen("targets", "Targets registry", ":material/event:", "targets"),
     Screen("data_sources", "Data and sources", ":material/table:", "data"),
 )

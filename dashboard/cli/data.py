@@ -1,6 +1,7 @@
 """``trade-dashboard fetch`` and ``series``: live UN Comtrade data on the command line.
 
-``fetch`` downloads annual totals for one pair into the local store; ``series`` prints the merged
+``fetch`` downloads annual totals for one pair into the local store (with ``--products`` also the
+HS chapters, stored in the products table); ``series`` prints the merged
 observations (snapshot + store) the app would use, with their sources, so every number on screen
 can be reproduced and checked from a shell. :func:`register` adds both commands to the main
 ``trade-dashboard`` parser (:mod:`dashboard.cli.main`); each handler is stored as ``func`` on the
@@ -26,12 +27,14 @@ from dashboard.cli.common import (
     load_observations,
     run,
 )
+from dashboard.ingest import baci
 from dashboard.ingest.comtrade.client import (
     BASE_URL_ENV,
     DEFAULT_REQUEST_DEADLINE,
     ComtradeClient,
     ComtradeError,
     FetchResult,
+    ProductFetchResult,
 )
 from dashboard.ingest.comtrade.codes import UnknownCountryError
 from dashboard.ingest.store import LocalStore, WriteSummary
@@ -63,6 +66,10 @@ SERIES_COLUMNS: tuple[str, ...] = (
 )
 
 
+#: Where ``series`` reads: the pages' merged observations, or the imported BACI matrix.
+SERIES_SOURCES: tuple[str, ...] = ("merged", "baci")
+
+
 def register(subparsers: argparse._SubParsersAction) -> None:
     """Add the ``fetch`` and ``series`` sub-commands (handlers in ``args.func``)."""
     fetch = subparsers.add_parser(
@@ -82,6 +89,12 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     )
     fetch.add_argument(
         "--mirror", action="store_true", help="also fetch the partner's own report (mirror flows)"
+    )
+    fetch.add_argument(
+        "--products",
+        action="store_true",
+        help="also fetch the 97 HS chapters (cmdCode AG2, exports and imports) for the same "
+        "years and directions: one more call per year and direction without a key",
     )
     add_data_options(fetch, prefer=False)
     fetch.add_argument(
@@ -113,6 +126,13 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     series.add_argument("--reporter", required=True, help="ISO3 code of the reporter, e.g. CHN")
     series.add_argument("--partner", required=True, help="ISO3 code of the partner, e.g. KAZ")
     add_data_options(series)
+    series.add_argument(
+        "--source",
+        choices=SERIES_SOURCES,
+        default=SERIES_SOURCES[0],
+        help="merged: the snapshot and the local store, as the pages merge them (default); "
+        "baci: the imported CEPII BACI matrix (reconciled, FOB), the tracker's BACI basis",
+    )
     series.add_argument("--format", choices=("csv", "json"), default="csv")
     series.set_defaults(func=cmd_series)
 
@@ -151,20 +171,35 @@ def _pair(args: argparse.Namespace) -> tuple[str, str]:
     return reporter, partner
 
 
-def _summary(result: FetchResult, written: WriteSummary, requests: int) -> str:
-    how = "final data (with key)" if result.endpoint == "final" else "preview (no key)"
-    gaps = "; ".join(
+def _gaps(no_data: dict[str, tuple[int, ...]]) -> str:
+    return "; ".join(
         f"{direction} {', '.join(map(str, years)) if years else 'none'}"
-        for direction, years in result.years_without_data.items()
+        for direction, years in no_data.items()
     )
-    return "\n".join(
-        [
-            f"UN Comtrade {how}: {requests} requests in {result.elapsed:.1f} s",
-            f"Stored {written.added + written.replaced} rows in {written.path} "
-            f"({written.added} new, {written.replaced} replaced; {written.total} in the store)",
-            f"Years with no data: {gaps}",
+
+
+def _summary(
+    result: FetchResult,
+    written: WriteSummary,
+    requests: int,
+    products: tuple[ProductFetchResult, WriteSummary] | None = None,
+) -> str:
+    how = "final data (with key)" if result.endpoint == "final" else "preview (no key)"
+    elapsed = result.elapsed + (products[0].elapsed if products else 0.0)
+    lines = [
+        f"UN Comtrade {how}: {requests} requests in {elapsed:.1f} s",
+        f"Stored {written.added + written.replaced} rows in {written.path} "
+        f"({written.added} new, {written.replaced} replaced; {written.total} in the store)",
+        f"Years with no data: {_gaps(result.years_without_data)}",
+    ]
+    if products is not None:
+        got, stored = products
+        lines += [
+            f"Stored {stored.added + stored.replaced} chapter rows ({stored.added} new, "
+            f"{stored.replaced} replaced; {stored.total} product rows in the store)",
+            f"Years with no chapters: {_gaps(got.years_without_data)}",
         ]
-    )
+    return "\n".join(lines)
 
 
 def cmd_fetch(args: argparse.Namespace) -> int:
@@ -193,8 +228,9 @@ def cmd_fetch(args: argparse.Namespace) -> int:
     except UnknownCountryError as exc:
         client.close()
         raise UsageError(str(exc)) from None
+    planned = client.planned_requests(years, args.mirror) * (2 if args.products else 1)
     bar = tqdm(
-        total=client.planned_requests(years, args.mirror),
+        total=planned,
         desc=f"{reporter}-{partner}",
         unit="call",
         file=sys.stderr,
@@ -208,6 +244,22 @@ def cmd_fetch(args: argparse.Namespace) -> int:
             progress=lambda: bar.update(1),
             deadline=args.deadline,
         )
+        chapters = None
+        if args.products:
+            left = args.deadline - result.elapsed
+            if left <= 0:
+                raise ComtradeError(
+                    f"UN Comtrade fetch stopped at its {args.deadline:g} s deadline before the "
+                    "chapters; allow more time (--deadline)"
+                )
+            chapters = client.fetch_products(
+                reporter,
+                partner,
+                years,
+                mirror=args.mirror,
+                progress=lambda: bar.update(1),
+                deadline=left,
+            )
     except ComtradeError as exc:
         error: ComtradeError | None = exc
     else:
@@ -219,14 +271,24 @@ def cmd_fetch(args: argparse.Namespace) -> int:
         raise CommandError(f"{first_line(error)}; the local store was not changed")
     for warning in result.warnings:
         print(f"warning: {warning}", file=sys.stderr)
+    tell = lambda m: print(m, file=sys.stderr)  # noqa: E731
     try:
-        written = store.upsert(result.observations, on_wait=lambda m: print(m, file=sys.stderr))
+        written = store.upsert(result.observations, on_wait=tell)
     except (DataFileError, OSError) as exc:
         raise CommandError(
             f"could not store the data: {first_line(exc)}; the local store was not changed"
         ) from None
+    stored_chapters = None
+    if chapters is not None:
+        try:
+            stored_chapters = (chapters, store.upsert_products(chapters.products, on_wait=tell))
+        except (DataFileError, OSError) as exc:
+            raise CommandError(
+                f"stored the totals, but could not store the chapters: {first_line(exc)}; the "
+                "products table was not changed"
+            ) from None
     # All HTTP attempts, the reference lists resolved before the fetch included.
-    print(_summary(result, written, client.requests_made))
+    print(_summary(result, written, client.requests_made, stored_chapters))
     return 0
 
 
@@ -242,6 +304,11 @@ def cmd_series(args: argparse.Namespace) -> int:
         reporter, partner = _pair(args)
     except ValueError as exc:
         raise UsageError(str(exc)) from None
+    if getattr(args, "source", "merged") == "baci":
+        rows = _baci_rows(args, reporter, partner).reindex(columns=list(SERIES_COLUMNS))
+        rows[["alt_origin", "alt_source_url"]] = ""
+        _print_rows(rows, args.format)
+        return 0
     merged = load_observations(args)
     rows = merged[(merged["reporter"] == reporter) & (merged["partner"] == partner)]
     rows = rows[list(SERIES_COLUMNS)].reset_index(drop=True)
@@ -250,7 +317,25 @@ def cmd_series(args: argparse.Namespace) -> int:
             f"no observations for {reporter}->{partner} in the snapshot or the local store",
             file=sys.stderr,
         )
-    if args.format == "json":
+    _print_rows(rows, args.format)
+    return 0
+
+
+def _baci_rows(args: argparse.Namespace, reporter: str, partner: str) -> pd.DataFrame:
+    """The pair's rows from the imported BACI matrix (the tracker's BACI basis); the reason on
+    stderr when there are none."""
+    try:
+        store = LocalStore(args.data_dir)
+    except ValueError as exc:  # includes StoreLocationError
+        raise UsageError(str(exc)) from None
+    result = baci.pair_observations(store, reporter, partner)
+    if result.message:
+        print(result.message, file=sys.stderr)
+    return result.frame
+
+
+def _print_rows(rows: pd.DataFrame, fmt: str) -> None:
+    if fmt == "json":
         sys.stdout.write(rows.to_json(orient="records", force_ascii=False, indent=2) + "\n")
     else:
         out = rows.copy()
@@ -258,7 +343,6 @@ def cmd_series(args: argparse.Namespace) -> int:
             out[col] = out[col].map(_format_number)
         # Text from an editable store may start with "=" etc.: guard it for spreadsheets.
         sys.stdout.write(guard_frame(out).to_csv(index=False, lineterminator="\n"))
-    return 0
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -25,7 +25,9 @@ COMMAND_MODULES = (
     "dashboard.cli.serve",
     "dashboard.cli.scenario",
     "dashboard.cli.data",
+    "dashboard.cli.baci",
     "dashboard.cli.registry",
+    "dashboard.cli.products",
     "dashboard.cli.store_admin",
     "dashboard.cli.proxy",
 )

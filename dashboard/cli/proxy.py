@@ -79,6 +79,9 @@ def site_config(worker_ports: Sequence[int], address: str, port: int, state_dir:
         "upstream_servers": "\n".join(
             f"    server 127.0.0.1:{p} max_fails=3 fail_timeout=10s;" for p in worker_ports
         ),
+        "worker_labels": "\n".join(
+            f"    127.0.0.1:{p} w{n};" for n, p in enumerate(worker_ports, start=1)
+        ),
         "listen": _listen(address, port),
         "state_dir": str(state_dir).rstrip("/") or "/",
         "preload": f"<{bundle}>; rel=modulepreload" if (bundle := plotly_bundle()) else "",

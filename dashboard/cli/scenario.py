@@ -25,9 +25,11 @@ from dashboard.analysis.scenario import (
     resolve_request,
 )
 from dashboard.analysis.series import basis_series
+from dashboard.analysis.targets import OWN_TARGET, TrackedTarget, tracker_targets
 from dashboard.analysis.tracker import ScenarioError, track
 from dashboard.cli.common import UsageError, add_data_options, load_observations
-from dashboard.model import Pair
+from dashboard.ingest.snapshot import load_targets
+from dashboard.model import Pair, current_year
 from dashboard.report.tables import outlook_fields, scenario_csv, scenario_json
 
 
@@ -60,22 +62,33 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     )
     sc.add_argument("--partner", required=True, type=str.upper, help="partner country (ISO3)")
     sc.add_argument(
+        "--target",
+        default=None,
+        metavar="ID",
+        help="a declared target's id from `trade-dashboard targets`, or 'own' for your own "
+        "(hypothetical) target of --multiple x --base-year (default: the page's default, the "
+        "pair's newest open declared target; 'own' when the pair has none or when --base-year "
+        "or --multiple is given)",
+    )
+    sc.add_argument(
         "--base-year",
         type=_year,
-        default=DEFAULT_BASE_YEAR,
-        help=f"base year (default {DEFAULT_BASE_YEAR})",
+        default=None,
+        help=f"base year of your own target (default {DEFAULT_BASE_YEAR})",
     )
     sc.add_argument(
         "--multiple",
         type=float,
-        default=DEFAULT_MULTIPLE,
-        help=f"target = base-year value x multiple (default {DEFAULT_MULTIPLE:g}, doubling)",
+        default=None,
+        help="your own target = base-year value x multiple "
+        f"(default {DEFAULT_MULTIPLE:g}, doubling)",
     )
     sc.add_argument(
         "--target-year",
         type=_year,
-        default=DEFAULT_TARGET_YEAR,
-        help=f"year the target should be met (default {DEFAULT_TARGET_YEAR}, an assumption)",
+        default=None,
+        help="year the target should be met: a declared target's own year; for your own target "
+        f"or a declared one without a year, an assumption (default {DEFAULT_TARGET_YEAR})",
     )
     sc.add_argument(
         "--growth",
@@ -115,15 +128,52 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     sc.set_defaults(func=scenario_command)
 
 
-def request_from(args: argparse.Namespace) -> ScenarioRequest:
-    """The options as the scenario they ask for: ``--growth`` alone is a custom scenario."""
+def choose_target(args: argparse.Namespace, pair: Pair) -> TrackedTarget | None:
+    """The declared target ``--target`` names (None: your own), by the page's rule and order.
+
+    Without ``--target`` the page's default: the pair's first declared target
+    (:func:`tracker_targets`), unless ``--base-year``/``--multiple`` describe your own.
+    """
+    declared = tracker_targets(load_targets(), pair, current_year())
+    wanted = args.target
+    if wanted is None:
+        own_asked = args.base_year is not None or args.multiple is not None
+        return None if own_asked or not declared else declared[0]
+    if wanted == OWN_TARGET:
+        return None
+    found = next((t for t in declared if t.id == wanted), None)
+    if found is None:
+        ids = ", ".join(t.id for t in declared) or "none"
+        raise UsageError(
+            f"no declared target {wanted!r} for {pair.a}-{pair.b} (its targets: {ids}; or 'own')"
+        )
+    if args.base_year is not None or args.multiple is not None:
+        raise UsageError(
+            f"{wanted} fixes its own base and value: --base-year/--multiple apply to --target own"
+        )
+    return found
+
+
+def request_from(
+    args: argparse.Namespace, declared: TrackedTarget | None = None
+) -> ScenarioRequest:
+    """The options as the scenario they ask for: ``--growth`` alone is a custom scenario; a
+    declared target's year (when it has one) is the target year."""
     if args.growth is not None and args.preset is not None:
         raise UsageError("give either --growth or --preset, not both")
     preset = args.preset or ("custom" if args.growth is not None else PRESET_KEYS[0])
+    target_year = args.target_year if args.target_year is not None else DEFAULT_TARGET_YEAR
+    if declared is not None and declared.year is not None:
+        if args.target_year is not None and args.target_year != declared.year:
+            raise UsageError(
+                f"{declared.id} was declared for {declared.year}; --target-year applies to "
+                "targets without a year"
+            )
+        target_year = declared.year
     return ScenarioRequest(
-        base_year=args.base_year,
-        multiple=args.multiple,
-        target_year=args.target_year,
+        base_year=args.base_year if args.base_year is not None else DEFAULT_BASE_YEAR,
+        multiple=args.multiple if args.multiple is not None else DEFAULT_MULTIPLE,
+        target_year=target_year,
         preset=preset,
         growth=args.growth,
         volatility=args.volatility,
@@ -147,13 +197,15 @@ def _pair_with_data(reporter: str, partner: str, observations: pd.DataFrame) -> 
 
 
 def scenario_command(args: argparse.Namespace) -> int:
-    """Resolve the scenario as the page does, track it, assess its odds, print it."""
-    request = request_from(args)
+    """Resolve the scenario as the page does (same default target), track it, assess its odds,
+    print it."""
     observations = load_observations(args)
     pair = _pair_with_data(args.reporter, args.partner, observations)
+    declared = choose_target(args, pair)
+    request = request_from(args, declared)
     try:
         series = basis_series(observations, args.reporter, args.partner)
-        scenario = resolve_request(pair, args.reporter, series, request)
+        scenario = resolve_request(pair, args.reporter, series, request, declared=declared)
         result = track(observations, scenario.inputs)
         outlook = assess(
             result, volatility=scenario.volatility, method=scenario.method, seed=args.seed

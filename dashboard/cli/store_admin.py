@@ -2,9 +2,10 @@
 
 A damaged store file no longer stops the app (visitors get the shipped data and a short warning);
 these commands tell the operator what is wrong and put the previous version back. ``check``
-verifies each store file against the validator and the manifest (and removes temp files a killed
-write left); ``restore`` replaces the current file with ``observations.prev.csv``, keeping the
-replaced file beside it. Exit status: 0 fine, 1 damaged or not restorable, 2 bad arguments.
+verifies every file of the current and the previous version (rows, bytes, sha256, validation;
+temp files a killed write left are removed first); ``restore`` makes the previous version
+current, keeping the replaced version's manifest and files. Exit status: 0 fine, 1 damaged or
+not restorable, 2 bad arguments.
 """
 
 from __future__ import annotations
@@ -57,27 +58,34 @@ def restore_command(store: LocalStore) -> str:
 
 
 def cmd_check(args: argparse.Namespace) -> int:
-    """Handler of ``store check``: one line per file; exit 1 if the current file is damaged."""
+    """Handler of ``store check``: one line per file; exit 1 if the current version is damaged."""
     store = _open(args, "check")
     if store is None:
         return 2
     print(f"Local store: {store.directory}")
+    if store.migration_note:
+        print(store.migration_note)
     checks = store.check()
     for c in checks:
-        if not c.present:
-            print(f"{c.name}: absent")
+        if not c.present and c.ok:
+            print(f"{c.version}: {c.name}: absent")
         elif c.ok:
-            print(f"{c.name}: {c.rows} rows, verified")
+            size = f", {c.bytes:,} bytes" if c.bytes is not None else ""
+            print(f"{c.version}: {c.name}: {c.rows} rows{size}, verified")
         else:
-            print(f"{c.name}: DAMAGED\n  " + "\n  ".join(str(c.problem).splitlines()[:5]))
-    current, previous = checks
-    if current.ok:
+            print(
+                f"{c.version}: {c.name}: DAMAGED\n  " + "\n  ".join(str(c.problem).splitlines()[:5])
+            )
+    current = [c for c in checks if c.version == "current"]
+    previous = [c for c in checks if c.version == "previous"]
+    if all(c.ok for c in current):
         return 0
-    if previous.present and previous.ok:
-        print(f"To put the previous version ({previous.rows} rows) back: {restore_command(store)}")
+    if previous and all(c.ok and c.present for c in previous):
+        rows = sum(c.rows or 0 for c in previous if c.name.startswith("observations"))
+        print(f"To put the previous version ({rows} observations) back: {restore_command(store)}")
     else:
-        print("No usable previous version: fix the file at the line(s) named above, or move it "
-              "away to start an empty store and fetch again.")  # fmt: skip
+        print("No usable previous version: fix the file(s) named above, or move the store "
+              "directory away to start an empty store and fetch again.")  # fmt: skip
     return 1
 
 
@@ -91,6 +99,6 @@ def cmd_restore(args: argparse.Namespace) -> int:
     except (StoreRestoreError, StoreBusyError) as exc:
         print(f"trade-dashboard store restore: error: {exc}", file=sys.stderr)
         return 1
-    kept = f"; the replaced file is kept as {done.kept_as.name}" if done.kept_as else ""
+    kept = f"; the replaced version is kept as {done.kept_as.name}" if done.kept_as else ""
     print(f"Restored the previous version ({done.rows} rows) in {store.directory}{kept}.")
     return 0

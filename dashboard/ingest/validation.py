@@ -26,7 +26,10 @@ from dashboard.model import (
     OBSERVATION_KEY,
     OPTIONAL_OBSERVATION_COLUMNS,
     ORIGINS,
+    PRODUCT_COLUMNS,
+    PRODUCT_KEY,
     QUALIFIERS,
+    STORED_ORIGINS,
     YEAR_MAX,
     YEAR_MIN,
     DataFileError,
@@ -563,3 +566,125 @@ def read_targets_csv(source: str | Path | bytes, label: str | None = None) -> pd
     """Read and validate a targets CSV (a path or raw bytes)."""
     label = label or str(source)
     return validate_targets(_read_csv_text(source, label), label)
+
+
+#: An HS code as stored: a two-digit chapter ("01".."99"), a four-digit heading or a six-digit
+#: subheading, leading zeros kept.
+HS_CODE = re.compile(r"^\d{2}(?:\d{2}){0,2}$")
+#: How a reporter's HS revision is written: Comtrade's "H0".."H6", BACI's "HS92".."HS22".
+CLASSIFICATION = re.compile(r"^(?:H[0-9]|HS\d{2})$")
+_PRODUCT_FLOWS = ("export", "import")
+
+
+def _on_uniques(test: Callable[[str], bool]) -> Callable[[pd.Series], pd.Series]:
+    """A per-value check run once per distinct value: product tables repeat the same URL, date
+    and code thousands of times, and a Python call per row would dominate a large write."""
+
+    def check(s: pd.Series) -> pd.Series:
+        good = [v for v in s.dropna().unique() if test(str(v))]
+        return s.isin(good)
+
+    return check
+
+
+def _product_schema() -> pa.DataFrameSchema:
+    codes = known_codes()
+    return pa.DataFrameSchema(
+        {
+            "reporter": _text(
+                checks=pa.Check(lambda s: s.isin(codes), error="unknown ISO3 country code")
+            ),
+            "partner": _text(
+                checks=pa.Check(lambda s: s.isin(codes), error="unknown ISO3 country code")
+            ),
+            "year": pa.Column(
+                "Int64",
+                nullable=False,
+                coerce=True,
+                checks=[
+                    pa.Check.in_range(YEAR_MIN, YEAR_MAX),
+                    pa.Check(
+                        lambda s: s <= current_year(),
+                        error=f"after the current year ({current_year()}): "
+                        "only observed years can be stored",
+                    ),
+                ],
+            ),
+            "flow": _text(checks=pa.Check.isin(_PRODUCT_FLOWS)),
+            "code": _text(
+                checks=pa.Check(
+                    _on_uniques(lambda v: bool(HS_CODE.match(v))),
+                    error="code must be an HS code of 2, 4 or 6 digits (leading zeros kept)",
+                )
+            ),
+            "value_usd": pa.Column(
+                "float64",
+                nullable=False,
+                coerce=True,
+                checks=[
+                    pa.Check.ge(0, error="value_usd must be a number of US dollars >= 0"),
+                    pa.Check(lambda s: s < 1e14, error="value_usd implausibly large (> $100 tn)"),
+                ],
+            ),
+            "classification": _text(
+                checks=pa.Check(
+                    _on_uniques(lambda v: bool(CLASSIFICATION.match(v))),
+                    error="classification must be an HS revision such as H5 or HS17",
+                )
+            ),
+            "source": _text(checks=pa.Check.str_length(min_value=1)),
+            "source_url": _text(
+                checks=pa.Check(_on_uniques(is_http_url), error="source_url must be an http(s) URL")
+            ),
+            "published": _text(
+                checks=pa.Check(
+                    _on_uniques(is_partial_iso_date),
+                    error="published must be an ISO date (YYYY, YYYY-MM or YYYY-MM-DD)",
+                )
+            ),
+            "retrieved": _text(
+                checks=pa.Check(
+                    _on_uniques(lambda v: v == "" or is_partial_iso_date(v)),
+                    error="retrieved must be empty or an ISO date",
+                )
+            ),
+            "origin": _text(checks=pa.Check.isin(STORED_ORIGINS)),
+        },
+        checks=[
+            pa.Check(
+                lambda df: df["reporter"] != df["partner"],
+                error="reporter and partner must differ",
+            ),
+        ],
+        strict=False,
+        ordered=False,
+    )
+
+
+def validate_products(df: pd.DataFrame, label: str = "products") -> pd.DataFrame:
+    """Validate a product table (model.PRODUCT_COLUMNS); returns it typed, in key order.
+
+    Values may be zero (a chapter reported as nothing) but never negative or missing; the key
+    (origin, reporter, partner, year, flow, code) must be unique. Raises DataFileError listing
+    every problem (at most 50, as a large table could otherwise produce a million lines).
+    """
+    missing = [c for c in PRODUCT_COLUMNS if c not in df.columns]
+    if missing:
+        raise DataFileError(label, [(1, f"missing column {c!r}") for c in missing])
+    if df.empty:
+        raise DataFileError(label, [(None, "no rows")])
+    text = df[list(PRODUCT_COLUMNS)].reset_index(drop=True)
+    text = text.assign(retrieved=text["retrieved"].fillna(""))
+    problems = duplicate_key_problems(text, list(PRODUCT_KEY))
+    validated, failures = schema_failures(_product_schema(), text)
+    problems += _problems_from(failures)
+    if problems:
+        ordered = sorted(set(problems), key=lambda p: (p[0] is None, p[0] or 0, p[1]))
+        if len(ordered) > 50:
+            ordered = [*ordered[:50], (None, f"and {len(ordered) - 50} more problems")]
+        raise DataFileError(label, ordered)
+    assert validated is not None
+    validated["year"] = validated["year"].astype("int64")
+    return validated.sort_values(
+        ["origin", "reporter", "partner", "year", "flow", "code"], kind="stable"
+    ).reset_index(drop=True)

@@ -97,6 +97,8 @@ def scenario_dict(result: TrackerResult, extra: dict[str, Any] | None = None) ->
         "base_year": i.base_year,
         "base_value_usd": result.base_value,
         "multiple": i.multiple,
+        "target_id": i.target_id,
+        "target": i.target_name or "",
         "target_value_usd": result.target_value,
         "target_year": i.target_year,
         "progress": result.progress,

@@ -10,7 +10,7 @@ from streamlit.testing.v1 import AppTest
 from dashboard.app.cache import UPLOAD_STATE_KEY
 from dashboard.ingest.comtrade.client import API_KEY_ENV, BASE_URL_ENV, PREVIEW_PATH
 from dashboard.ingest.comtrade.codes import PARTNERS_PATH, REPORTERS_PATH
-from dashboard.ingest.store import STORE_FILE
+from dashboard.ingest.store import LocalStore
 from dashboard.ingest.upload import parse_upload
 from tests.support import live_apptest as live
 from tests.support.apptest import switch_screen
@@ -145,7 +145,7 @@ def test_saving_an_upload_without_url_explains_and_writes_nothing(tmp_path, monk
     at.button(key="save_upload").click().run()
     # The store's message is shown as plain text (escaped Markdown): unescaped, it is readable.
     assert any("http(s) URL" in e.value.replace("\\", "") for e in at.error)
-    assert not (tmp_path / STORE_FILE).exists()
+    assert not LocalStore(tmp_path).exists()
 
 
 # ---- refresh from UN Comtrade, against a real local server ------------------------------------
@@ -180,7 +180,7 @@ def test_refresh_stores_live_data_and_marks_it(comtrade):
     _refresh(at)
     assert not at.exception
     assert any("requests" in s.value and "new" in s.value for s in at.success), at.error
-    assert (store_dir / STORE_FILE).exists()
+    assert LocalStore(store_dir).exists()
     df = at.dataframe[0].value
     chn25 = df[(df["basis"] == "China customs (GACC)") & (df["year"] == 2025)
                & (df["flow"] == "total")].iloc[0]  # fmt: skip
@@ -214,7 +214,7 @@ def test_failed_refresh_says_so_and_changes_nothing(comtrade, status, body, cont
     _refresh(at)
     assert not at.exception
     assert any(expected in e.value for e in at.error), [e.value for e in at.error]
-    assert not (store_dir / STORE_FILE).exists()
+    assert not LocalStore(store_dir).exists()
     assert set(at.dataframe[0].value["origin"]) == {"snapshot"}
 
 
@@ -242,7 +242,7 @@ def test_refresh_past_its_deadline_says_so_and_changes_nothing(comtrade, monkeyp
     assert any("stopped at its 1 s deadline after 0 of 4 data calls" in e.value
                for e in at.error), [e.value for e in at.error]  # fmt: skip
     assert elapsed < 1 + 5  # the page's own runs on a busy machine, not minutes
-    assert not (store_dir / STORE_FILE).exists()
+    assert not LocalStore(store_dir).exists()
     assert set(at.dataframe[0].value["origin"]) == {"snapshot"}
 
 

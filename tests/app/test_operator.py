@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-import pandas as pd
 import pytest
 from streamlit.testing.v1 import AppTest
 
 from dashboard.app.cache import UPLOAD_STATE_KEY
-from dashboard.ingest.store import STORE_FILE
+from dashboard.ingest.store import LocalStore
 from dashboard.ingest.upload import parse_upload
 from tests.support.apptest import switch_screen
 from tests.support.paths import APP
@@ -59,7 +58,7 @@ def test_a_wrong_token_opens_nothing(tmp_path, monkeypatch):
     assert not at.exception
     assert not _buttons(at) & set(WRITE_BUTTONS)
     assert any("not the operator's token" in e.value for e in at.error)
-    assert not (tmp_path / STORE_FILE).exists()
+    assert not LocalStore(tmp_path).exists()
 
 
 def test_the_operator_with_the_token_can_save_and_a_visitor_still_cannot(tmp_path, monkeypatch):
@@ -71,7 +70,7 @@ def test_the_operator_with_the_token_can_save_and_a_visitor_still_cannot(tmp_pat
     at.button(key="save_upload").click().run()
     assert not at.exception
     assert any("Saved: 2 new" in s.value for s in at.success), [e.value for e in at.error]
-    stored = pd.read_csv(tmp_path / STORE_FILE)
+    stored = LocalStore(tmp_path).read()
     assert sorted(stored["value_usd"]) == [5e9, 6e9]
 
     # Another browser session on the same server: a visitor, who entered nothing.

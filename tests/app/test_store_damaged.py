@@ -12,19 +12,19 @@ from tests.app.test_app_pages import open_page
 from tests.support import live_apptest as live
 from tests.support.paths import APP
 from tests.support.rows import fetched_rows
+from tests.support.store_files import current_file, drop_last_row
 
 TIMEOUT = 60
 
 
 def test_a_damaged_store_shows_the_shipped_data_with_a_short_warning(tmp_path, monkeypatch):
-    """A store file cut at a line end: the tracker still draws from the shipped data (the same
-    KPIs as with no store: latest 2025 = $48.7 bn) under a warning that names no server path and
-    gives visitors no command to run."""
+    """A store file one row short (what a CSV cut at a line end was): the tracker still draws
+    from the shipped data (the same KPIs as with no store: latest 2025 = $48.7 bn) under a
+    warning that names no server path and gives visitors no command to run."""
     monkeypatch.setenv("TRADE_DASHBOARD_DATA_DIR", str(tmp_path / "store"))
     store = LocalStore(tmp_path / "store")
     store.upsert(fetched_rows([1995, 1996, 1997]))
-    lines = store.path.read_bytes().splitlines(keepends=True)
-    store.path.write_bytes(b"".join(lines[:-1]))
+    drop_last_row(current_file(store))
 
     at = AppTest.from_file(str(APP), default_timeout=TIMEOUT).run()
     assert not at.exception, at.exception

@@ -190,3 +190,21 @@ def test_india_asean_own_target_is_not_projected_from_2013():
     assert any("**2013**" in w.value for w in at.warning)
     assert not any(n.startswith("Scenario") for n in chart_names(at))
     assert verdict(at).startswith(OWN_PREFIX + "not assessable")
+
+
+def test_the_command_line_defaults_to_the_pages_target_and_names_it(capsys):
+    """`trade-dashboard scenario` with no target option follows the page's default target (the
+    July 2024 pledge: 2 × 2023's $41.0 bn = $82.0 bn, no year given so 2030 is assumed) and its
+    chance rounds to the page's 58% (worked out in the first test). `--target own` is the
+    hypothetical 2 × 2024's $43.82 bn = $87.64 bn."""
+    at = opened()
+    assert cli(["scenario", "--reporter", "CHN", "--partner", "KAZ"]) == 0
+    data = json.loads(capsys.readouterr().out)
+    assert data["target_id"] == at.selectbox(key="target").value == "chn-kaz-2024-double"
+    assert data["target"] == "$82 bn: double 2023's trade (Xi and Tokayev, July 2024)"
+    assert data["target_value_usd"] == pytest.approx(82.0e9)
+    assert data["base_year"] == 2023 and data["target_year"] == 2030
+    assert f"a {round(data['probability'] * 100)}% chance of $82 bn by 2030" in verdict(at)
+    assert cli(["scenario", "--reporter", "CHN", "--partner", "KAZ", "--target", "own"]) == 0
+    own = json.loads(capsys.readouterr().out)
+    assert own["target_id"] == "own" and own["target_value_usd"] == pytest.approx(87.64e9)

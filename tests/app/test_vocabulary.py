@@ -15,6 +15,7 @@ from dashboard.analysis import scenario as vocab
 from dashboard.analysis.outlook import METHOD_LABELS
 from dashboard.app.screens.tracker_controls import PRESET_LABELS
 from dashboard.cli.main import build_parser
+from dashboard.cli.scenario import request_from
 from dashboard.ingest.store import PREFER_CHOICES
 from tests.support import live_apptest as live
 from tests.support.paths import APP
@@ -31,9 +32,13 @@ def test_cli_choices_and_defaults_are_the_vocabulary():
     assert tuple(opts["preset"].choices) == vocab.PRESET_KEYS
     assert tuple(opts["method"].choices) == vocab.METHODS == tuple(METHOD_LABELS)
     assert opts["method"].default == vocab.DEFAULT_METHOD
-    assert opts["base_year"].default == vocab.DEFAULT_BASE_YEAR
-    assert opts["multiple"].default == vocab.DEFAULT_MULTIPLE
-    assert opts["target_year"].default == vocab.DEFAULT_TARGET_YEAR
+    # Your own target's options default to None (so the page's declared target is the default)
+    # and resolve to the vocabulary's defaults.
+    args = build_parser().parse_args(["scenario", "--reporter", "CHN", "--partner", "KAZ"])
+    own = request_from(args)
+    assert own.base_year == vocab.DEFAULT_BASE_YEAR
+    assert own.multiple == vocab.DEFAULT_MULTIPLE
+    assert own.target_year == vocab.DEFAULT_TARGET_YEAR
     for command in ("scenario", "series", "targets", "mirror"):
         opts = _options(command)
         assert tuple(opts["prefer"].choices) == PREFER_CHOICES, command

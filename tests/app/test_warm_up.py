@@ -33,8 +33,8 @@ def test_warm_up_leaves_a_bad_data_file_for_the_page_to_report(tmp_path, monkeyp
     monkeypatch.setenv("TRADE_DASHBOARD_DATA_DIR", str(tmp_path))
     st.cache_data.clear()
     store = data.store()
-    store.path.parent.mkdir(parents=True, exist_ok=True)
-    store.path.write_text("this is not, a valid\nstore file\x00\n")
+    store.directory.mkdir(parents=True, exist_ok=True)
+    (store.directory / "manifest.json").write_text("this is not, a valid\nmanifest\x00\n")
     warm_up()  # must not raise
     prefer, store_dir, stamp = data._version("auto")
     assert data._stored(store_dir, stamp) == (None, True)

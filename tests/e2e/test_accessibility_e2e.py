@@ -15,7 +15,13 @@ from tests.e2e.helpers import expect_no_exception, open_app
 
 pytestmark = pytest.mark.e2e
 
-PAGES = {"tracker": "", "mirror": "mirror", "targets": "targets", "data": "data"}
+PAGES = {
+    "tracker": "",
+    "mirror": "mirror",
+    "products": "products",
+    "targets": "targets",
+    "data": "data",
+}
 WIDTHS = {"desktop": 1280, "phone": 390}
 #: What fails the test: axe's two worst impact levels, plus these rules by name.
 FAILING_IMPACTS = {"serious", "critical"}

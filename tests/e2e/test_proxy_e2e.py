@@ -15,6 +15,7 @@ import gzip
 import importlib
 import os
 import random
+import re
 import signal
 import subprocess
 import sys
@@ -93,6 +94,8 @@ def proxy(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Running]:
 def _worker(response: requests.Response) -> str:
     worker = response.headers.get(WORKER_HEADER)
     assert worker, f"no {WORKER_HEADER} header on {response.url}"
+    # An opaque label: the workers' loopback addresses and ports stay private.
+    assert re.fullmatch(r"w\d+", worker), worker
     return worker
 
 

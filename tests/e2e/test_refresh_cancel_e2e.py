@@ -17,7 +17,7 @@ from playwright.sync_api import expect
 
 from dashboard.ingest.comtrade.client import API_KEY_ENV, BASE_URL_ENV
 from dashboard.ingest.comtrade.codes import PARTNERS_PATH, REPORTERS_PATH
-from dashboard.ingest.store import STORE_FILE
+from dashboard.ingest.store import LocalStore
 from tests.e2e.conftest import start_streamlit, stop
 from tests.e2e.helpers import open_app, operator_server_args, sign_in_as_operator
 from tests.support.comtrade_fakes import SlowServer, load
@@ -69,5 +69,5 @@ def test_cancel_stops_the_refresh_and_leaves_the_store_unchanged(page, slow_app)
     expect(stopped).to_contain_text("Nothing was stored")
     expect(page.get_by_role("button", name="Cancel")).to_have_count(0)
     expect(page.get_by_test_id("stException")).to_have_count(0)
-    assert not (store / STORE_FILE).exists()
+    assert not LocalStore(store).exists()
     assert slow.data_requests == 1  # cancelled, not retried

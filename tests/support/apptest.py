@@ -14,7 +14,7 @@ from streamlit.util import calc_hash
 from tests.support.paths import APP
 
 #: URL paths of the screens (``dashboard.app.navigation.SCREENS``).
-SCREEN_PATHS = {"tracker", "mirror", "targets", "data"}
+SCREEN_PATHS = {"tracker", "mirror", "products", "targets", "data"}
 
 
 def switch_screen(at: AppTest, url_path: str) -> AppTest:

@@ -176,3 +176,86 @@ class SlowServer:
             "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\n"
             f"Content-Length: {length}\r\nConnection: close\r\n\r\n"
         ).encode()
+
+
+# -- HS chapters (cmdCode=AG2) -------------------------------------------------------------------
+
+
+def chapter_records(
+    year: int,
+    values: dict[tuple[str, str], float],
+    reporter=CHN,
+    partner=KAZ,
+    classification: str = "H6",
+) -> list[dict]:
+    """Fixture-shaped chapter records (47 fields, as the TOTAL rows but ``cmdCode`` a chapter,
+    ``aggrLevel`` 2, ``isLeaf`` false) for one year; ``values`` maps (flowCode, chapter) to
+    primaryValue."""
+    template = {r["flowCode"]: r for r in load("preview_chn_kaz_2023.json")["data"]}
+    out = []
+    for (flow, code), value in values.items():
+        r = dict(template[flow])
+        r.update(
+            refYear=year,
+            period=str(year),
+            refPeriodId=year * 10000 + 101,
+            reporterISO=reporter[0],
+            reporterCode=reporter[1],
+            reporterDesc=reporter[2],
+            partnerISO=partner[0],
+            partnerCode=partner[1],
+            partnerDesc=partner[2],
+            classificationCode=classification,
+            cmdCode=code,
+            cmdDesc=f"Chapter {code} (synthetic description)",
+            aggrLevel=2,
+            isLeaf=False,
+            primaryValue=value,
+            fobvalue=value if flow == "X" else None,
+            cifvalue=value if flow == "M" else None,
+        )
+        out.append(r)
+    return out
+
+
+def chapter_values(year: int, reporter_code: int, chapters=range(1, 98)) -> dict:
+    """Synthetic chapter values: export 1e6 x chapter + year, import 2e6 x chapter + year."""
+    return {
+        (flow, f"{c:02d}"): scale * c + year
+        for flow, scale in (("X", 1e6), ("M", 2e6))
+        for c in chapters
+    }
+
+
+def comtrade_handler(
+    totals: dict[tuple[int, int], tuple] | None = None,
+    chapters: dict[tuple[int, int], dict] | None = None,
+    *,
+    classification=lambda year: "H6",
+    extra=lambda rc, year: [],
+):
+    """A data endpoint answering TOTAL queries like :func:`pair_data_handler` and AG2 queries
+    with chapter records, for CHN and KAZ reporting on each other (any period list).
+
+    ``chapters`` maps (reporterCode, year) to {(flowCode, chapter): value}; a year not in it
+    answers count 0. ``extra(rc, year)`` adds records to an AG2 answer (a TOTAL row, other
+    partners, finer levels: what Comtrade may put next to the chapters).
+    """
+    totals_handler = pair_data_handler(totals or {})
+
+    def handle(request: Request) -> Response:
+        if request.args.get("cmdCode") != "AG2":
+            return totals_handler(request)
+        rc = int(request.args["reporterCode"])
+        reporter, partner = (CHN, KAZ) if rc == CHN[1] else (KAZ, CHN)
+        recs: list[dict] = []
+        for p in request.args["period"].split(","):
+            year = int(p)
+            values = (chapters or {}).get((rc, year))
+            if values is not None:
+                recs += chapter_records(year, values, reporter, partner, classification(year))
+                recs += extra(rc, year)
+        payload = {"elapsedTime": "0.1 secs", "count": len(recs), "data": recs, "error": ""}
+        return Response(json.dumps(payload), content_type="application/json")
+
+    return handle

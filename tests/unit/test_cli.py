@@ -76,6 +76,8 @@ def test_scenario_csv_parses_and_carries_parameters(capsys):
         "CHN",
         "--partner",
         "KAZ",
+        "--target",
+        "own",
         "--growth",
         "0.10",
         "--format",
@@ -98,6 +100,23 @@ def test_scenario_csv_parses_and_carries_parameters(capsys):
         # China customs have no 2020 figure (trade-facts-2026-12: still without a sourced figure).
         (["--reporter", "CHN", "--partner", "KAZ", "--base-year", "2020"], "base year 2020"),
         (["--reporter", "CHN", "--partner", "KAZ", "--target-year", "2024"], "must be after"),
+        (
+            ["--reporter", "CHN", "--partner", "KAZ", "--target", "chn-kaz-2030-1bn"],
+            "no declared target 'chn-kaz-2030-1bn' for CHN-KAZ (its targets: chn-kaz-2024-double",
+        ),
+        (
+            [
+                "--reporter",
+                "CHN",
+                "--partner",
+                "KAZ",
+                "--target",
+                "chn-kaz-2024-double",
+                "--multiple",
+                "3",
+            ],
+            "--base-year/--multiple apply to --target own",
+        ),
     ],
 )
 def test_scenario_usage_errors_exit_2_with_one_line(capsys, argv, message):
@@ -134,8 +153,8 @@ def test_scenario_uncertainty_fields(capsys):
     """With growth = required CAGR, the median hits the target exactly in 2030: probability 0.5.
     Fan at 2030 with sigma = 0.2: p90 = 87.64 * exp(1.28155 * 0.2 * sqrt(5)) = 87.64 * 1.77316
     = 155.40 bn."""
-    code, out, _ = run(capsys, "scenario", "--reporter", "CHN", "--partner", "KAZ",
-                       "--preset", "required", "--volatility", "20%")  # fmt: skip
+    code, out, _ = run(capsys, "scenario", "--reporter", "CHN", "--partner", "KAZ", "--target",
+                       "own", "--preset", "required", "--volatility", "20%")  # fmt: skip
     assert code == 0
     data = json.loads(out)
     assert data["probability"] == pytest.approx(0.5, abs=1e-9)
@@ -149,7 +168,8 @@ def test_scenario_uncertainty_fields(capsys):
 
 def test_scenario_shock_and_bootstrap_are_reproducible(capsys):
     """A -30% shock in 2027 at 13.25%: 48.7 * 1.13248**5 * 0.7 = 63.4 bn in 2030, below 87.64."""
-    argv = ["scenario", "--reporter", "CHN", "--partner", "KAZ", "--method", "bootstrap",
+    argv = ["scenario", "--reporter", "CHN", "--partner", "KAZ", "--target", "own",
+            "--method", "bootstrap",
             "--shock-year", "2027", "--shock-size=-30%", "--seed", "7"]  # fmt: skip
     _, first, _ = run(capsys, *argv)
     _, second, _ = run(capsys, *argv)
@@ -222,7 +242,8 @@ def test_scenario_presets_come_from_the_page_resolver(capsys):
                 shock_year=2027, shock_size=0.0)  # fmt: skip
 
     def cli_growth(*extra: str) -> float:
-        code, out, err = run(capsys, "scenario", "--reporter", "CHN", "--partner", "KAZ", *extra)
+        code, out, err = run(capsys, "scenario", "--reporter", "CHN", "--partner", "KAZ",
+                             "--target", "own", *extra)  # fmt: skip
         assert code == 0, err
         return json.loads(out)["growth"]
 

@@ -120,8 +120,7 @@ def test_fetch_stores_rows_and_prints_a_summary(server, tmp_path, capsys):
     lines = out.splitlines()
     assert lines[0].startswith("UN Comtrade preview (no key): 5 requests in ")
     assert lines[1] == (
-        f"Stored 6 rows in {(tmp_path / 'store').resolve() / 'observations.csv'}"
-        " (6 new, 0 replaced; 6 in the store)"
+        f"Stored 6 rows in {(tmp_path / 'store').resolve()} (6 new, 0 replaced; 6 in the store)"
     )
     assert lines[2] == "Years with no data: CHN->KAZ 2023"
     assert "3/3" in err  # the progress bar reached its end
@@ -145,7 +144,8 @@ def test_fetch_mirror_and_refetch_replaces_rows(server, tmp_path, capsys):
     code, out, _ = run(fetch_args(store_dir, "--mirror", years="2024"), capsys)
     assert code == 0
     assert "Years with no data: CHN->KAZ none; KAZ->CHN none" in out
-    first = (store_dir / "observations.csv").read_bytes()
+    [first] = LocalStore(store_dir).files()
+    first_bytes = first.read_bytes()
 
     server.clear()
     server.expect_request(REPORTERS_PATH).respond_with_json(load("reporters.json"))
@@ -158,7 +158,8 @@ def test_fetch_mirror_and_refetch_replaces_rows(server, tmp_path, capsys):
     assert server.log and all(r.path != REPORTERS_PATH for r, _ in server.log)  # cache used
     obs = LocalStore(store_dir).read().set_index(["reporter", "flow"])["value_usd"]
     assert obs[("CHN", "total")] == 3.5e9 and obs[("KAZ", "total")] == 11e9
-    assert (store_dir / "observations.prev.csv").read_bytes() == first
+    assert LocalStore(store_dir).files(version="previous") == [first]
+    assert first.read_bytes() == first_bytes
 
 
 def _doubled(payload: dict) -> dict:
@@ -360,15 +361,17 @@ def test_series_json_prefer_comtrade(filled_store, capsys):
     assert rows[2024]["alt_value_usd"] is None
 
 
-def test_series_with_a_damaged_store_exits_1_naming_file_and_line(filled_store, capsys):
-    path = filled_store / "observations.csv"
-    path.write_text(path.read_text().replace(",2023,", ",20x3,"))
+def test_series_with_a_damaged_store_exits_1_naming_file_and_row(filled_store, capsys):
+    from tests.support.store_files import set_cell
+
+    [path] = LocalStore(filled_store).files()
+    set_cell(path, 1, "year", "20x3")
     code, out, err = run(
         ["series", "--reporter", "CHN", "--partner", "KAZ", "--data-dir", str(filled_store)], capsys
     )
     assert code == 1 and out == ""
     assert len(err.strip().splitlines()) == 1
-    assert "observations.csv, line 3: column 'year'" in err
+    assert f"{path.name}: row 2: column 'year'" in err
 
 
 def test_series_bad_code_and_empty_result(tmp_path, capsys):

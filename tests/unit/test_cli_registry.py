@@ -157,9 +157,12 @@ def test_registry_commands_report_a_damaged_store_in_one_line(tmp_path, capsys):
     """A damaged store is the project's DataFileError: exit 1, file and line, no traceback."""
     store = tmp_path / "store"
     _store_kaz_totals(store, {2023: 30e9})
-    path = store / "observations.csv"
-    path.write_text(path.read_text().replace(",2023,", ",20x3,"))
+    from dashboard.ingest.store import LocalStore
+    from tests.support.store_files import set_cell
+
+    [path] = LocalStore(store).files()
+    set_cell(path, 0, "year", "20x3")
     for argv in (["mirror", "--reporter", "CHN", "--partner", "KAZ"], ["targets"]):
         code, out, err = run([*argv, "--data-dir", str(store)], capsys)
         assert code == 1 and out == ""
-        assert "observations.csv, line 2" in err and "Traceback" not in err
+        assert f"{path.name}: row 1: column 'year'" in err and "Traceback" not in err

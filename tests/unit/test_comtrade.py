@@ -140,10 +140,11 @@ def fake() -> FakeTime:
 
 @pytest.fixture
 def store(tmp_path) -> LocalStore:
-    """A store holding one synthetic row, written directly (upsert is tested in test_store)."""
+    """A store holding one synthetic row, written directly in the CSV format of the store before
+    Parquet (upsert is tested in test_store; the first write here migrates it)."""
     s = LocalStore(tmp_path / "store")
     s.directory.mkdir(parents=True)
-    pd.DataFrame([SEED_ROW]).to_csv(s.path, index=False)
+    pd.DataFrame([SEED_ROW]).to_csv(s.directory / "observations.csv", index=False)
     return s
 
 
@@ -276,7 +277,8 @@ def test_keyed_calls_batch_12_periods_and_keep_the_key_out_of_urls(server, fake,
     assert len(result.observations) == 26 * 3
     assert not result.observations["source_url"].str.contains(SECRET).any()
     assert result.observations["source_url"].str.contains(FINAL_PATH).all()
-    assert SECRET not in store.path.read_text() and SECRET not in repr(client)
+    assert SECRET not in store.read().to_csv() and SECRET not in repr(client)
+    assert all(SECRET.encode() not in data for data in fingerprint(store).values())
     y2000 = result.observations.query("year == 2000 and flow == 'total'")["value_usd"]
     assert y2000.item() == 2000 * 1e6 + 2000 * 2e6  # 6,000,000,000
 
@@ -1021,3 +1023,31 @@ def test_cancel_during_a_long_wait_is_noticed_promptly(server, fake, store):
         fetch_into(store, make_client(server, fake, sleep=sleep), should_cancel=cancel.is_set)
     assert fake.sleeps == [0.25]
     assert len(data_requests(server)) == 1
+
+
+@pytest.mark.parametrize("declared", [True, False], ids=["Content-Length", "chunked, no length"])
+def test_an_answer_over_the_size_cap_is_refused_unread_and_stores_nothing(
+    own_server, fake, store, declared
+):
+    """A 'Comtrade' answer of 200 kB against a 50 kB cap: one request (the same query would get
+    the same answer, so no retry), a message naming the cap and the setting to check, and the
+    store byte for byte as before. Chunked, the body is cut once 50 kB have been read (the
+    generator below would go on for 200 kB)."""
+    serve_reference(own_server)
+    body = b'{"data": [' + b" " * 200_000 + b"]}"
+
+    def answer(_request):
+        if declared:
+            return Response(body, content_type="application/json")
+        return Response(
+            (body[i : i + 4096] for i in range(0, len(body), 4096)),
+            content_type="application/json",
+        )
+
+    own_server.expect_request(PREVIEW_PATH).respond_with_handler(answer)
+    before = fingerprint(store)
+    client = make_client(own_server, fake, max_response_bytes=50_000)
+    with pytest.raises(ComtradeError, match=r"larger than 50 kB .*nothing was stored"):
+        fetch_into(store, client)
+    assert len(data_requests(own_server)) == 1
+    assert fingerprint(store) == before

@@ -84,7 +84,8 @@ def test_wheel_scenario_runs_outside_the_repository(installed, tmp_path):
     """The shipped snapshot travels in the wheel: CHN's 2025 figure is $48.7 bn and the target
     from 2024 ($43.82 bn x 2) is $87.64 bn, as in test_cli.py."""
     proc = _run(
-        [str(installed / "trade-dashboard"), "scenario", "--reporter", "CHN", "--partner", "KAZ"],
+        [str(installed / "trade-dashboard"), "scenario", "--reporter", "CHN", "--partner", "KAZ",
+         "--target", "own"],
         cwd=tmp_path, env=_env(tmp_path),
     )  # fmt: skip
     data = json.loads(proc.stdout)

@@ -16,7 +16,6 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from dashboard.ingest import store as store_mod
 from dashboard.ingest.snapshot import DEFAULT_DATA_DIR
 from dashboard.ingest.store import (
     DATA_DIR_ENV,
@@ -26,14 +25,18 @@ from dashboard.ingest.store import (
     merge_observations,
     resolve_data_dir,
 )
+from dashboard.ingest.store import files as files_mod
 from dashboard.model import DataFileError
-
-#: The store's columns before the origin column existed, and now.
-LEGACY_HEADER = (
-    "reporter,partner,year,flow,value_usd,qualifier,source,source_url,published,confidence,note,"
-    "valuation,retrieved"
+from tests.support.store_files import (
+    HEADER,
+    LEGACY_HEADER,
+    all_files,
+    csv_line,
+    current_file,
+    drop_last_row,
+    set_cell,
+    write_csv_store,
 )
-HEADER = LEGACY_HEADER + ",origin"
 
 
 def row(
@@ -69,7 +72,7 @@ def frame(*rows: dict) -> pd.DataFrame:
 
 
 def files(directory: Path) -> dict[str, bytes]:
-    return {p.name: p.read_bytes() for p in sorted(directory.iterdir()) if p.is_file()}
+    return all_files(directory)
 
 
 @pytest.fixture(autouse=True)
@@ -112,32 +115,39 @@ def test_empty_store_reads_as_an_empty_typed_frame(store):
     assert not store.directory.exists()  # reading creates nothing
 
 
-def test_upsert_writes_a_file_the_snapshot_validator_reads_back(store):
-    """Whole dollars are written without '.0'; fractional values keep full precision."""
+def test_upsert_writes_a_parquet_file_that_reads_back_exactly(store):
+    """Two rows stored: one Parquet file with the store's columns (year int64, value in US
+    dollars as a double, full precision kept) that reads back value for value, in key order."""
+    import pyarrow.parquet as pq
+
     summary = store.upsert(
         frame(row(2023, 41e9), row(2022, 1234.5, flow="export", valuation="FOB"))
     )
     assert (summary.added, summary.replaced, summary.total) == (2, 0, 2)
-    lines = store.path.read_text().splitlines()
-    assert lines[0] == HEADER
-    assert lines[1].startswith("CHN,KAZ,2022,export,1234.5,")
-    assert lines[2].startswith("CHN,KAZ,2023,total,41000000000,")
+    path = current_file(store)
+    schema = pq.read_schema(path)
+    assert schema.names == HEADER.split(",")
+    assert str(schema.field("year").type) == "int64"
+    assert str(schema.field("value_usd").type) == "double"
+    assert pq.read_table(path).column("value_usd").to_pylist() == [1234.5, 41e9]
     back = store.read()
     assert back["value_usd"].tolist() == [1234.5, 41e9]
     assert back["valuation"].tolist() == ["FOB", ""]
-    assert not store.prev_path.exists()  # nothing to keep on the first write
-    # No temp files: the data, its manifest, and the lock file (if filelock keeps it).
-    assert {p.name for p in store.directory.iterdir()} - {"store.lock"} == {
-        "observations.csv",
+    assert store.files(version="previous") == []  # nothing to keep on the first write
+    # No temp files: the data file, the manifest, and the lock file (if filelock keeps it).
+    assert set(all_files(store.directory)) - {"store.lock"} == {
+        f"observations/{path.name}",
         "manifest.json",
     }
 
 
 def test_new_rows_replace_same_key_and_the_previous_version_is_kept(store):
     """Store 2022 = 30e9 and 2023 = 40e9, then upsert 2023 = 41e9 and 2024 = 43e9:
-    2023 is replaced, 2024 added -> 3 rows: 30e9, 41e9, 43e9; .prev holds the first file."""
+    2023 is replaced, 2024 added -> 3 rows: 30e9, 41e9, 43e9; the previous version is the
+    first file, untouched."""
     store.upsert(frame(row(2022, 30e9), row(2023, 40e9)))
-    first = store.path.read_bytes()
+    first = current_file(store)
+    first_bytes = first.read_bytes()
     summary = store.upsert(frame(row(2023, 41e9), row(2024, 43e9)))
     assert (summary.added, summary.replaced, summary.total) == (1, 1, 3)
     assert store.read().set_index("year")["value_usd"].to_dict() == {
@@ -145,7 +155,9 @@ def test_new_rows_replace_same_key_and_the_previous_version_is_kept(store):
         2023: 41e9,
         2024: 43e9,
     }
-    assert store.prev_path.read_bytes() == first
+    assert store.files(version="previous") == [first]
+    assert first.read_bytes() == first_bytes
+    assert current_file(store) != first
 
 
 def test_rows_of_other_pairs_and_flows_are_left_alone(store):
@@ -178,40 +190,44 @@ def test_invalid_rows_leave_the_store_byte_identical(store, bad, message):
 def test_duplicate_keys_in_new_rows_are_rejected(store):
     with pytest.raises(DataFileError, match="duplicate key"):
         store.upsert(frame(row(2023, 1e9), row(2023, 2e9)))
-    assert not store.path.exists()
+    assert not store.exists() and not store.directory.exists()
 
 
 def test_a_crash_before_the_replace_leaves_the_store_identical(store, monkeypatch):
-    """Simulate the disk failing at the final os.replace: old file intact, no temp files."""
-    store.upsert(frame(row(2022, 30e9)))
+    """Simulate the disk failing at the manifest swap (the commit point): every file is
+    byte-identical afterwards (the new data file removed, the previous manifest put back), no
+    temp files."""
+    store.upsert(frame(row(2021, 20e9)))
+    store.upsert(frame(row(2022, 30e9)))  # now there is a previous version too
     before = files(store.directory)
     real_replace = os.replace
 
     def failing_replace(src, dst):
-        if Path(dst) == store.path:
+        if Path(dst) == store.manifest_path:
             raise OSError("disk full (simulated)")
         return real_replace(src, dst)
 
-    monkeypatch.setattr(store_mod.os, "replace", failing_replace)
+    monkeypatch.setattr(files_mod.os, "replace", failing_replace)
     with pytest.raises(OSError, match="disk full"):
         store.upsert(frame(row(2023, 40e9)))
+    monkeypatch.setattr(files_mod.os, "replace", real_replace)
     after = files(store.directory)
-    assert after["observations.csv"] == before["observations.csv"]
+    assert after == before
     assert not [n for n in after if n.endswith(".tmp")]
+    assert store.read()["year"].tolist() == [2021, 2022]
 
 
-def test_an_edited_store_file_raises_with_file_and_line(store):
+def test_an_edited_store_file_raises_with_file_and_row(store):
+    """A value edited to text in the Parquet file: the error names the file, the row (1-based)
+    and the problem; a write refuses to build on it and changes nothing."""
     store.upsert(frame(row(2022, 30e9), row(2023, 40e9)))
-    text = store.path.read_text().replace(
-        "CHN,KAZ,2023,total,40000000000", "CHN,KAZ,2023,total,forty billion"
-    )
-    store.path.write_text(text)
+    path = current_file(store)
+    set_cell(path, 1, "value_usd", "forty billion")
     before = files(store.directory)
     with pytest.raises(DataFileError) as err:
         store.read()
-    assert (
-        f"{store.path}, line 3: column 'value_usd': 'forty billion' is not a valid number"
-        in str(err.value)
+    assert f"{path}: row 2: column 'value_usd': 'forty billion' is not a valid number" in str(
+        err.value
     )
     with pytest.raises(DataFileError):
         store.upsert(frame(row(2024, 1e9)))
@@ -219,9 +235,11 @@ def test_an_edited_store_file_raises_with_file_and_line(store):
 
 
 def test_a_truncated_store_file_is_reported(store):
+    """A file cut mid-way (a full disk, a killed copy) is no Parquet file any more."""
     store.upsert(frame(row(2022, 30e9)))
-    store.path.write_text(HEADER + "\n" + "CHN,KAZ,2023,total\n")
-    with pytest.raises(DataFileError, match=r"observations\.csv, line 2: "):
+    path = current_file(store)
+    path.write_bytes(path.read_bytes()[:-40])
+    with pytest.raises(DataFileError, match=r"observations/v\d+-\w+\.parquet: not a readable"):
         store.read()
 
 
@@ -347,7 +365,10 @@ def test_a_saved_upload_keeps_its_origin_next_to_comtrade_rows(store):
     store.upsert(to_store_rows(up, "2026-11-29"))
     store.upsert(frame(row(2020, 30e9)))  # what `fetch` stores: rows without an origin column
     assert store.read().set_index("year")["origin"].to_dict() == {2019: "upload", 2020: "comtrade"}
-    assert store.path.read_text().splitlines()[0].endswith(",origin")
+    import pyarrow.parquet as pq
+
+    stored = pq.read_table(current_file(store)).to_pandas()
+    assert stored.set_index("year")["origin"].to_dict() == {2019: "upload", 2020: "comtrade"}
     merged = merge_observations(None, store.read())
     assert merged.set_index("year")["origin"].to_dict() == {2019: "upload", 2020: "comtrade"}
 
@@ -365,7 +386,6 @@ def test_an_unknown_origin_is_refused_and_the_store_left_alone(store):
 def test_a_store_written_before_origins_reads_uploads_by_their_note(store):
     """Files from before the origin column: rows whose note says "Uploaded by user" are uploads,
     the rest were fetched from Comtrade (the only other writer then)."""
-    store.directory.mkdir(parents=True)
     old = [
         LEGACY_HEADER,
         "CHN,KAZ,2019,total,5000000000,reported,Uploaded by user: mine,https://example.org/m,"
@@ -373,7 +393,7 @@ def test_a_store_written_before_origins_reads_uploads_by_their_note(store):
         "CHN,KAZ,2020,total,30000000000,reported,UN Comtrade,https://example.org/c,2026-01-15,"
         "high,synthetic,,2026-01-15",
     ]
-    store.path.write_text("\n".join(old) + "\n")
+    write_csv_store(store.directory, "\n".join(old) + "\n", manifest=False)
     assert store.read().set_index("year")["origin"].to_dict() == {2019: "upload", 2020: "comtrade"}
 
 
@@ -396,59 +416,58 @@ def test_years_after_the_current_one_are_refused(store):
 
 
 def test_the_manifest_records_rows_size_and_sha256_of_each_file(store):
-    """After two writes the manifest lists the current file (2 rows) and the previous one
-    (1 row), each with the sha256 of exactly its bytes."""
+    """After two writes the manifest lists the current file (2 rows) and the previous
+    manifest the first one (1 row), each with the sha256 of exactly its bytes."""
     import hashlib
     import json
 
     store.upsert(frame(row(2022, 30e9)))
-    first = store.path.read_bytes()
+    first = current_file(store)
     store.upsert(frame(row(2023, 40e9)))
-    files_ = json.loads(store.manifest_path.read_text())["files"]
-    current = store.path.read_bytes()
-    assert files_["observations.csv"] == {
-        "rows": 2,
-        "bytes": len(current),
-        "sha256": hashlib.sha256(current).hexdigest(),
-    }
-    assert files_["observations.prev.csv"] == {
-        "rows": 1,
-        "bytes": len(first),
-        "sha256": hashlib.sha256(first).hexdigest(),
-    }
-    assert "pending" not in json.loads(store.manifest_path.read_text())
+    second = current_file(store)
+    manifest = json.loads(store.manifest_path.read_text())
+    previous = json.loads(store.prev_manifest_path.read_text())
+    assert manifest["format"] == 2 and manifest["version"] == previous["version"] + 1
+    for m, path, rows in ((manifest, second, 2), (previous, first, 1)):
+        data = path.read_bytes()
+        assert m["tables"]["observations"]["files"] == {
+            f"observations/{path.name}": {
+                "rows": rows,
+                "bytes": len(data),
+                "sha256": hashlib.sha256(data).hexdigest(),
+            }
+        }
 
 
 def test_a_file_cut_at_a_line_end_is_detected(store):
-    """Three rows stored, the last line cut off: still a valid CSV, but 2 rows where the
+    """Three rows stored, the last row dropped: still a valid Parquet file, but 2 rows where the
     manifest says 3, so it reads as damaged rather than silently shorter."""
     store.upsert(frame(row(2021, 1e9), row(2022, 2e9), row(2023, 3e9)))
-    lines = store.path.read_bytes().splitlines(keepends=True)
-    store.path.write_bytes(b"".join(lines[:-1]))
-    with pytest.raises(DataFileError, match=r"it has 2 rows .* recorded 3 rows"):
+    drop_last_row(current_file(store))
+    with pytest.raises(DataFileError, match=r"it has 2 rows, the last write recorded 3 rows"):
         store.read()
-    assert [c.ok for c in store.check()] == [False, True]  # no .prev yet: absent counts as ok
+    assert [c.ok for c in store.check()] == [False, True]  # no previous version: absent is ok
 
 
-def test_a_write_killed_between_the_data_and_the_manifest_still_reads(store, monkeypatch):
-    """The manifest is written twice per write (intent, then result). Kill the write at the
-    second one: the new data file is in place and reads, as the pending entry vouches for it."""
+def test_a_write_killed_at_the_manifest_swap_still_reads(store, monkeypatch):
+    """The process dies (KeyboardInterrupt stands for it) at the manifest swap: the new data
+    file was written but never listed, so the store reads the old version, and the next write
+    works and removes what the killed one left."""
     store.upsert(frame(row(2022, 30e9)))
-    real = LocalStore._write_manifest
-    calls = []
+    real = os.replace
 
-    def killed(self, files_, pending=None):
-        calls.append(pending)
-        if pending is None:
+    def killed(src, dst):
+        if Path(dst) == store.manifest_path:
             raise KeyboardInterrupt  # the process dies here
-        return real(self, files_, pending)
+        return real(src, dst)
 
-    monkeypatch.setattr(LocalStore, "_write_manifest", killed)
+    monkeypatch.setattr(files_mod.os, "replace", killed)
     with pytest.raises(KeyboardInterrupt):
         store.upsert(frame(row(2023, 40e9)))
-    monkeypatch.setattr(LocalStore, "_write_manifest", real)
-    assert store.read()["year"].tolist() == [2022, 2023]
-    assert store.upsert(frame(row(2024, 1e9))).total == 3
+    monkeypatch.setattr(files_mod.os, "replace", real)
+    assert store.read()["year"].tolist() == [2022]
+    assert store.upsert(frame(row(2024, 1e9))).total == 2
+    assert len(list((store.directory / "observations").iterdir())) == 2  # current + previous
 
 
 def test_a_damaged_manifest_is_reported(store):
@@ -459,26 +478,40 @@ def test_a_damaged_manifest_is_reported(store):
 
 
 def test_a_store_from_before_manifests_reads_and_gets_one_on_the_next_write(store):
-    store.upsert(frame(row(2022, 30e9)))
-    store.manifest_path.unlink()
+    """A CSV store without any manifest (before issue #13) is read unverified, as it was, and
+    migrated: afterwards a format-2 manifest lists its rows, and a write adds to them."""
+    import json
+
+    text = HEADER + "\n" + csv_line(2022, "30000000000") + "\n"
+    write_csv_store(store.directory, text, manifest=False)
     assert len(store.read()) == 1
     store.upsert(frame(row(2023, 40e9)))
-    assert store.manifest_path.exists() and len(store.read()) == 2
+    assert json.loads(store.manifest_path.read_text())["format"] == 2
+    assert store.read()["year"].tolist() == [2022, 2023]
 
 
 # -- recovery ------------------------------------------------------------------------------------
 
 
 def test_restore_puts_the_previous_version_back_and_keeps_the_damaged_file(store):
+    """Two writes, then the current file is cut: restore brings back the 1-row version; the
+    replaced version's manifest is kept and still lists the damaged file, which stays."""
+    import json
+
     store.upsert(frame(row(2022, 30e9)))
     store.upsert(frame(row(2023, 40e9)))
-    store.path.write_bytes(store.path.read_bytes()[:-30])  # cut mid-line
-    damaged = store.path.read_bytes()
+    path = current_file(store)
+    path.write_bytes(path.read_bytes()[:-30])  # cut mid-file
+    damaged = path.read_bytes()
     summary = store.restore_previous()
     assert summary.rows == 1
     assert store.read()["year"].tolist() == [2022]
-    assert summary.kept_as is not None and summary.kept_as.read_bytes() == damaged
+    assert summary.kept_as is not None
+    kept = json.loads(summary.kept_as.read_text())["tables"]["observations"]["files"]
+    assert list(kept) == [f"observations/{path.name}"] and path.read_bytes() == damaged
     assert all(c.ok for c in store.check())
+    store.upsert(frame(row(2024, 1e9)))  # later writes keep the kept version's files
+    assert path.read_bytes() == damaged
 
 
 def test_restore_without_a_usable_previous_version_says_so(store):
@@ -488,7 +521,8 @@ def test_restore_without_a_usable_previous_version_says_so(store):
     with pytest.raises(StoreRestoreError, match="no previous version"):
         store.restore_previous()
     store.upsert(frame(row(2023, 40e9)))
-    store.prev_path.write_text("garbage\n")
+    [prev] = store.files(version="previous")
+    prev.write_bytes(b"garbage\n")
     before = files(store.directory)
     with pytest.raises(StoreRestoreError, match="previous version cannot be used"):
         store.restore_previous()

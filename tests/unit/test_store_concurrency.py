@@ -148,3 +148,73 @@ def test_a_live_writers_temp_file_is_left_alone(tmp_path):
         held.release()
     LocalStore.open(store.directory)
     assert not live.exists()
+
+
+# -- readers during writes; a writer killed with SIGKILL (issue #16) -----------------------------
+
+
+def test_readers_during_writes_see_one_whole_version(tmp_path):
+    """A writer process stores 12 rounds; meanwhile this process reads as fast as it can. Every
+    read sees one round: all 30 product rows with one value, all 10 observations with one
+    value, and (in one query over both tables) observations never older than products."""
+    from tests.support.store_workers import write_rounds
+
+    ctx = mp.get_context("spawn")
+    started = ctx.Event()
+    directory = str(tmp_path / "store")
+    writer = ctx.Process(target=write_rounds, args=(directory, 12, started))
+    writer.start()
+    assert started.wait(120)
+    store = LocalStore(directory)
+    reads = 0
+    while writer.is_alive() or reads < 3:
+        products = store.read_products("CHN", "KAZ")
+        assert len(products) == 30 and products["value_usd"].nunique() == 1
+        obs = store.read()
+        assert len(obs) == 10 and obs["value_usd"].nunique() == 1
+        both = store.query(
+            "SELECT (SELECT min(value_usd) FROM products) AS p_min, "
+            "(SELECT max(value_usd) FROM products) AS p_max, "
+            "(SELECT min(value_usd) / 1e9 FROM observations) AS o_min, "
+            "(SELECT max(value_usd) / 1e9 FROM observations) AS o_max"
+        ).iloc[0]
+        assert both["p_min"] == both["p_max"] and both["o_min"] == both["o_max"]
+        # Each round writes products first: the observations are that round's or the last one's.
+        assert both["p_max"] - 1 <= both["o_min"] <= both["p_max"]
+        reads += 1
+    writer.join(60)
+    assert writer.exitcode == 0 and reads >= 3
+    assert store.read()["value_usd"].unique().tolist() == [12e9]
+
+
+@pytest.mark.parametrize("delay", [0.3, 0.9, 1.7])
+def test_a_writer_killed_mid_write_leaves_a_readable_store(tmp_path, delay):
+    """SIGKILL a process writing 30 years of products and the observations, round after round,
+    at several moments: the store then reads one whole version (each table one value), its
+    check passes, and the next write works (and removes what the killed one left)."""
+    import os
+    import signal
+    import time
+
+    from tests.support.store_workers import write_forever, write_round
+
+    ctx = mp.get_context("spawn")
+    started = ctx.Event()
+    directory = str(tmp_path / "store")
+    writer = ctx.Process(target=write_forever, args=(directory, started))
+    writer.start()
+    assert started.wait(120)
+    time.sleep(delay)
+    os.kill(writer.pid, signal.SIGKILL)
+    writer.join(30)
+    assert writer.exitcode == -signal.SIGKILL
+    store = LocalStore.open(directory)
+    assert all(c.ok for c in store.check())
+    products = store.read_products()
+    assert len(products) == 30 * 2 * 5 and products["value_usd"].nunique() == 1
+    obs = store.read()
+    assert len(obs) == 10 and obs["value_usd"].nunique() == 1
+    assert not list(store.directory.rglob(".*.tmp"))
+    write_round(store, 99)
+    assert set(store.read_products(year=2000)["value_usd"]) == {99.0}
+    assert set(store.read()["value_usd"]) == {99e9}

@@ -93,8 +93,9 @@ def _one(targets: list[dict], obs: pd.DataFrame, **kw) -> pd.Series:
     return out.iloc[0]
 
 
-#: 10.0 in 2020 growing 10% a year to 14.641 in 2024 (10 × 1.1⁴): historical CAGR exactly 10%.
-GROWING = _obs({2020: 10.0, 2024: 14.641})
+#: 10.0 in 2020 growing 10% a year to 14.641 in 2024 (10 × 1.1⁴): historical CAGR exactly 10%,
+#: over five figures (four or more are needed to judge a trend).
+GROWING = _obs({2020: 10.0, 2021: 11.0, 2022: 12.1, 2023: 13.31, 2024: 14.641})
 
 
 def test_effective_target_value_or_base_times_multiple():
@@ -209,7 +210,20 @@ def test_single_observation_has_no_growth_rate_to_compare():
     r = _one([_target(value=20, year=2030)], _obs({2024: 10}))
     assert r["status"] == NOT_ASSESSABLE
     assert r["required_cagr"] == pytest.approx(2 ** (1 / 6) - 1)
-    assert "only one observation" in r["note"]
+    assert "only 1 figure on this basis, too few for a trend" in r["note"]
+
+
+@pytest.mark.parametrize("figures", [2, 3])
+def test_two_or_three_figures_are_too_few_to_call_a_target_on_or_off_track(figures):
+    """The last 2 or 3 figures of GROWING (10% a year): a rate exists (10%) and the target needs
+    8.11% a year (see the on-track test), but no trend is judged from so few: not assessable,
+    saying how many figures there are and how many are needed. The 4 last figures are enough."""
+    obs = GROWING.tail(figures)
+    r = _one([_target(value=20, year=2028)], obs)
+    assert r["status"] == NOT_ASSESSABLE
+    assert r["required_cagr"] == pytest.approx(0.0810974, abs=1e-6)
+    assert f"only {figures} figures on this basis, too few for a trend (at least 4" in r["note"]
+    assert _one([_target(value=20, year=2028)], GROWING.tail(4))["status"] == ON_TRACK
 
 
 def test_one_row_per_basis_and_stated_basis_without_data():
@@ -285,6 +299,9 @@ def test_real_other_pairs(real_status):
     assert s.loc["chn-uzb-2023-20bn-2028", "required_cagr"] == pytest.approx(
         (20 / 16.2) ** (1 / 3) - 1
     )
+    # Two figures (13.78 in 2024, 16.2 in 2025): no trend to judge the target on.
+    assert s.loc["chn-uzb-2023-20bn-2028", "status"] == NOT_ASSESSABLE
+    assert "only 2 figures" in s.loc["chn-uzb-2023-20bn-2028", "note"]
     assert s.loc["ind-usa-2025-500bn-2030", "status"] == NOT_ASSESSABLE
 
 

@@ -3,6 +3,6 @@
 Importing the package imports every screen, so the server's warm start loads them all once.
 """
 
-from dashboard.app.screens import data_sources, mirror, targets, tracker
+from dashboard.app.screens import data_sources, mirror, products, targets, tracker
 
-__all__ = ["data_sources", "mirror", "targets", "tracker"]
+__all__ = ["data_sources", "mirror", "products", "targets", "tracker"]

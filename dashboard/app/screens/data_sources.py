@@ -14,6 +14,7 @@ from dashboard.app.links import check_url
 from dashboard.app.operator import operator_gate
 from dashboard.app.plain import plain, show_plain
 from dashboard.app.urlstate import choice
+from dashboard.ingest import baci
 from dashboard.ingest.comtrade.client import (
     ComtradeAuthError,
     ComtradeClient,
@@ -121,6 +122,71 @@ def comtrade_key() -> str | None:
     except (FileNotFoundError, KeyError, OSError):
         key = None
     return key or os.environ.get("COMTRADE_API_KEY") or None
+
+
+def _log_bulk_error(exc: Exception) -> None:
+    import logging
+
+    logging.getLogger(__name__).error("The imported BACI matrix could not be read: %s", exc)
+
+
+def _bulk_matrix() -> None:
+    """ "Import a bulk matrix": what is imported, and the import for the operator only."""
+    st.header("Import a bulk matrix")
+    local = store()
+    try:
+        years = baci.imported_years(local)
+    except (DataFileError, OSError) as exc:  # a damaged store: the page above says so
+        years = []
+        _log_bulk_error(exc)
+    have = ", ".join(map(str, years)) if years else "none yet"
+    st.caption(
+        f"{baci.SOURCE} gives every exporter–importer–product flow of a year (HS6), reconciling "
+        "both countries' declarations (FOB). Imported, it serves every pair it covers offline, "
+        f"as the basis “{baci.BASIS_LABEL}”. Years imported: {have}."
+    )
+    path_hint = "BACI_HS17_V202401.zip"
+    command = f"trade-dashboard import-baci {path_hint} --data-dir {local.directory}"
+    if not operator_gate("import a bulk matrix", command, key="baci"):
+        return
+    paths = st.text_input(
+        "BACI files on this server (zip, folder or CSV files; separate several with ';')",
+        key="baci_paths",
+        placeholder=f"/data/{path_hint}",
+    )
+    if not st.button("Import the matrix", icon=":material/upload_file:", key="baci_import"):
+        return
+    wanted = [p.strip() for p in paths.split(";") if p.strip()]
+    if not wanted:
+        st.warning("Give the path of BACI's zip, its folder or its CSV files first.")
+        return
+    bar = st.progress(0.0, text="Validating and importing…")
+    done = {"read": 0, "total": 1}
+
+    def total(n: int) -> None:
+        done["total"] = max(n, 1)
+
+    def progress(n: int) -> None:
+        done["read"] += n
+        bar.progress(min(done["read"] / done["total"], 1.0), text="Validating and importing…")
+
+    try:
+        summary = baci.import_baci(local, wanted, progress=progress, on_total=total)
+    except DataFileError as exc:
+        bar.empty()
+        show_plain(
+            str(exc).splitlines(),
+            "error",
+            lead="Nothing was imported; the store is unchanged. The files have problems:",
+        )
+        return
+    except (ValueError, OSError, StoreBusyError) as exc:
+        bar.empty()
+        st.error(f"Nothing was imported: {plain(str(exc))}")
+        return
+    bar.progress(1.0, text="Done")
+    st.success(plain(summary.describe()))
+    st.rerun()
 
 
 def render() -> None:
@@ -297,6 +363,8 @@ def render() -> None:
                 job.finished.set()
         if job.report is not None:
             st.rerun()
+
+    _bulk_matrix()
 
     # ---- your own series ------------------------------------------------------------------------
     st.header("Your own series")

@@ -52,6 +52,7 @@ from dashboard.analysis.targets import (
 from dashboard.analysis.tracker import ScenarioError, TrackerResult, track
 from dashboard.analysis.uncertainty import VolatilityEstimate, estimate_volatility
 from dashboard.app.cache import (
+    baci_observations,
     current_pair,
     data_version,
     observations,
@@ -89,6 +90,7 @@ from dashboard.app.urlstate import choice
 from dashboard.charts.outlook import probability_figure
 from dashboard.charts.tracker import band_clipped, for_export, history_figure, tracker_figure
 from dashboard.formatting import format_pct, format_usd
+from dashboard.ingest.baci import BASIS_LABEL as BACI_BASIS
 from dashboard.ingest.upload import UploadedSeries, tracker_rows
 from dashboard.model import Pair, basis_label
 from dashboard.report.files import export_stem
@@ -149,7 +151,18 @@ def _pair_setup(version: tuple[str, str, int], pair_code: str) -> _PairSetup:
     pair = Pair.parse(pair_code)
     bases = tuple(bases_for(obs, pair))
     declared = tuple(tracker_targets(targets(), pair, date.today().year))
-    return _PairSetup(bases, {code: _basis(obs, pair, code) for code in bases}, declared)
+    by_basis = {code: _basis(obs, pair, code) for code in bases}
+    baci_rows = baci_observations(pair)
+    if len(baci_rows):
+        # The imported CEPII BACI matrix: a third basis (reconciled, FOB), drawn on the pair's
+        # first country's side (its exports are BACI's flow from it to the other).
+        by_basis["baci"] = _basis(baci_rows, pair, pair.a)
+        bases = (*bases, "baci")
+    return _PairSetup(bases, by_basis, declared)
+
+
+#: Bases named by what they are, not by a reporter: the session's upload and the BACI matrix.
+_NAMED_BASES = ("upload", "baci")
 
 
 @dataclass
@@ -182,6 +195,8 @@ class _View:
     def basis_name(self, code: str) -> str:
         if code == "upload" and self.upload is not None:
             return f"Your data: {plain_label(self.upload.label)}"
+        if code == "baci":
+            return BACI_BASIS
         return basis_label(code)
 
     def basis_for(self, code: str) -> _Basis:
@@ -196,7 +211,7 @@ class _View:
 
     def scenario_for(self, controls: Controls) -> Scenario:
         b = self.basis_for(controls.basis)
-        name = self.basis_name(controls.basis) if controls.basis == "upload" else None
+        name = self.basis_name(controls.basis) if controls.basis in _NAMED_BASES else None
         return resolve(self.pair, b.reporter, b.series, controls, basis_name=name)
 
     def url_specs(self) -> dict:
@@ -267,7 +282,7 @@ def _control_widgets(view: _View) -> tuple[Controls, TrackedTarget | None]:
     years = b.years
     if len(years) < 2:
         st.warning(
-            f"{basis_label(b.reporter)} has only one figure for {pair.label}: a trend needs two.",
+            f"{view.basis_name(basis)} has only one figure for {pair.label}: a trend needs two.",
             icon=":material/warning:",
         )
         st.stop()
@@ -403,7 +418,7 @@ def _judge_verdict(view: _View, target: TrackedTarget, reporter: str, year: int)
 
     chosen = "upload" if reporter == "upload" else reporter
     status, chance = judged(chosen)
-    others = [c for c in view.bases if c not in (chosen, "upload")]
+    others = [c for c in view.bases if c != chosen and c not in _NAMED_BASES]
     other = judged(others[0]) if others else None
     sentence = verdict_sentence(status, chance, year, other)
     figures = len(view.basis_for(chosen).series)
@@ -466,8 +481,14 @@ def _answer(view: _View, controls: Controls, declared: TrackedTarget | None, liv
         )
     elif declared is None:
         st.caption("Your own target is a hypothetical, not a declared one.")
-    origin = target_origin(pair.code, b.reporter, controls.base_year, target.id)
-    basis_slug = "your-data" if controls.basis == "upload" else basis_label(b.reporter)
+    origin = (
+        ""
+        if controls.basis in _NAMED_BASES
+        else target_origin(pair.code, b.reporter, controls.base_year, target.id)
+    )
+    basis_slug = {"upload": "your-data", "baci": "cepii-baci"}.get(
+        controls.basis, basis_label(b.reporter)
+    )
     name_parts = {"target": target.id, "scenario": controls.preset}
     stale = latest < as_of - STALE_AFTER_YEARS
     if stale or year <= latest:
@@ -486,7 +507,7 @@ def _answer(view: _View, controls: Controls, declared: TrackedTarget | None, liv
         fig = history_figure(b.obs, view.basis_name(controls.basis), target.value_usd, year,
                              target.id)  # fmt: skip
         live.mount(fig, year, kpis=[], live=False, note=_SERVER_NOTE["history"])
-        if controls.basis != "upload":
+        if controls.basis not in _NAMED_BASES:
             st.markdown(origin)
         return
 
@@ -499,7 +520,7 @@ def _answer(view: _View, controls: Controls, declared: TrackedTarget | None, liv
             icon=":material/warning:",
         )
     try:
-        name = view.basis_name(controls.basis) if controls.basis == "upload" else None
+        name = view.basis_name(controls.basis) if controls.basis in _NAMED_BASES else None
         scenario = resolve(pair, b.reporter, b.series, controls, basis_name=name,
                            declared=declared)  # fmt: skip
         done = _compute(b, scenario)
@@ -630,7 +651,7 @@ def _scenario_notes(result: TrackerResult, outlook: Outlook, origin: str, basis:
         f"({METHOD_LABELS[proj.method].lower()}; volatility {outlook.describe_volatility()}). "
         "Hollow markers: low-confidence figures."
     )
-    if basis != "upload":
+    if basis not in _NAMED_BASES:
         st.markdown(origin)
 
 

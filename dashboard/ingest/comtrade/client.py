@@ -1,10 +1,12 @@
-"""UN Comtrade client: annual goods totals for one country pair, as validated observations.
+"""UN Comtrade client: annual goods totals and HS chapters for one country pair, validated.
 
 The dashboard's live data comes from here (CLI ``fetch`` and the UI's refresh button share it).
-It asks for one clean total per year and flow (``cmdCode=TOTAL``, ``partner2Code=0``,
-``customsCode=C00``, ``motCode=0``), without a key from the public preview (one period per call)
-and with a key from ``data/v1/get`` (up to 12 periods per call, key in the
-``Ocp-Apim-Subscription-Key`` header, never in a URL).
+:meth:`ComtradeClient.fetch` asks for one clean total per year and flow (``cmdCode=TOTAL``,
+``partner2Code=0``, ``customsCode=C00``, ``motCode=0``); :meth:`ComtradeClient.fetch_products`
+asks for the 97 HS chapters (``cmdCode=AG2``, both flows: 194 records a year, inside the
+preview's 500). Both go without a key to the public preview (one period per call) and with a key
+to ``data/v1/get`` (up to 12 periods per call, key in the ``Ocp-Apim-Subscription-Key`` header,
+never in a URL).
 
 Why the retry loop is hand-written instead of urllib3's ``Retry`` on the adapter: urllib3 drains
 the body before it sleeps, so it cannot read Comtrade's 429 text "Try again in N seconds"; it
@@ -46,10 +48,11 @@ from urllib3.util import Retry
 from dashboard.ingest.comtrade.codes import DEFAULT_TTL, CodeResolver
 from dashboard.ingest.comtrade.deadline import Watchdog, WatchedAdapter
 from dashboard.ingest.errors import SourceError, SourceInterrupted
-from dashboard.ingest.validation import validate_observations
+from dashboard.ingest.validation import validate_observations, validate_products
 from dashboard.model import (
     OBSERVATION_COLUMNS,
     OPTIONAL_OBSERVATION_COLUMNS,
+    PRODUCT_COLUMNS,
     YEAR_MAX,
     YEAR_MIN,
     DataFileError,
@@ -60,6 +63,10 @@ DEFAULT_BASE_URL = "https://comtradeapi.un.org"
 DEFAULT_REQUEST_DEADLINE = 60.0
 #: Bytes read at a time; the deadline and cancel are also checked between chunks.
 CHUNK_BYTES = 64 * 1024
+#: Largest answer body read. The biggest call this client makes (a keyed call for 12 years of 97
+#: HS chapters in both directions, ~2,400 records of ~1.3 kB) is about 3 MB; a body far beyond that
+#: is not Comtrade's answer to our query, and reading it would only fill memory.
+MAX_RESPONSE_BYTES = 32 * 1024 * 1024
 #: Longest single sleep while a cancel hook is set, so a cancel is seen within this time.
 CANCEL_SLICE = 0.25
 BASE_URL_ENV = "TRADE_DASHBOARD_COMTRADE_URL"
@@ -131,6 +138,22 @@ class _Answer:
     @property
     def text(self) -> str:
         return self.content.decode(self.encoding or "utf-8", "replace")
+
+
+@dataclass(frozen=True)
+class ProductFetchResult:
+    """A complete, validated chapters fetch: ``products`` in model.PRODUCT_COLUMNS.
+
+    ``years_without_data`` maps a direction (``"CHN->KAZ"``) to the requested years with no
+    chapter records (``count: 0``, or only rows that are not chapters of the pair asked for).
+    """
+
+    products: pd.DataFrame
+    requests: int
+    years_without_data: dict[str, tuple[int, ...]]
+    elapsed: float
+    endpoint: str
+    warnings: tuple[str, ...] = field(default=())
 
 
 @dataclass(frozen=True)
@@ -225,6 +248,7 @@ class ComtradeClient:
         reference_ttl: timedelta = DEFAULT_TTL,
         today: Callable[[], date] = date.today,
         session: requests.Session | None = None,
+        max_response_bytes: int = MAX_RESPONSE_BYTES,
     ) -> None:
         if max_tries < 1:
             raise ValueError("max_tries must be at least 1")
@@ -235,6 +259,7 @@ class ComtradeClient:
         self._api_key = (api_key.strip() if api_key is not None else default_api_key()) or None
         self.timeout = timeout
         self.request_deadline = request_deadline
+        self.max_response_bytes = max_response_bytes
         self.min_interval = min_interval
         self.max_tries = max_tries
         self.backoff_factor = backoff_factor
@@ -384,10 +409,14 @@ class ComtradeClient:
                     url, headers=headers, timeout=timeout, allow_redirects=not headers, stream=True
                 )
                 try:
-                    chunks = []
+                    self._refuse_if_too_big(url, resp.headers.get("Content-Length"))
+                    chunks, size = [], 0
                     for chunk in resp.iter_content(CHUNK_BYTES):
                         if watch.fired:
                             break
+                        size += len(chunk)
+                        # Counted as read, so a server that sends no (or a false) length is cut too.
+                        self._refuse_if_too_big(url, size)
                         chunks.append(chunk)
                 finally:
                     resp.close()
@@ -403,6 +432,21 @@ class ComtradeClient:
         return _Answer(
             resp.status_code, resp.reason or "", resp.headers, b"".join(chunks), resp.encoding
         )
+
+    def _refuse_if_too_big(self, url: str, size: int | str | None) -> None:
+        """Raise (no retry: the same query gets the same answer) when a body exceeds the cap."""
+        try:
+            size = int(size) if size is not None else 0
+        except ValueError:
+            return  # a malformed Content-Length: the bytes actually read are still counted
+        if size > self.max_response_bytes:
+            cap = self.max_response_bytes
+            cap_text = f"{cap / 2**20:g} MB" if cap >= 2**20 else f"{cap / 1000:g} kB"
+            raise ComtradeError(
+                f"the answer from {url} is larger than {cap_text} "
+                "(more than any UN Comtrade answer to this query); nothing was stored. Check "
+                f"{BASE_URL_ENV} points at UN Comtrade"
+            )
 
     def _send(self, url: str, *, keyed: bool) -> _Answer:
         headers = {KEY_HEADER: self._api_key} if keyed and self._api_key else {}
@@ -513,6 +557,12 @@ class ComtradeClient:
         }
         return f"{self.base_url}{path}?{urlencode(params, safe=',')}"
 
+    def product_url(self, reporter_code: int, partner_code: int, years: Iterable[int]) -> str:
+        """The keyless URL of one chapters call (both flows); also the rows' ``source_url``."""
+        return self.data_url(reporter_code, partner_code, years).replace(
+            "cmdCode=TOTAL", f"cmdCode={CHAPTERS_CODE}"
+        )
+
     def planned_requests(self, years: Iterable[int], mirror: bool = False) -> int:
         """Data calls a fetch will make without faults (reference lists and retries excluded)."""
         n = len(set(years))
@@ -552,9 +602,68 @@ class ComtradeClient:
         self._should_cancel = should_cancel
         self._calls = (0, self.planned_requests(years, mirror))
         try:
-            return self._fetch(reporter, partner, years, mirror, progress, start)
+            frame, no_data, before = self._fetch(
+                reporter, partner, years, mirror, progress, totals=True
+            )
         finally:
             self._fetch_end, self._should_cancel = None, None
+        return FetchResult(
+            observations=frame,
+            requests=self.requests_made - before,
+            years_without_data=no_data,
+            elapsed=self._clock() - start,
+            endpoint=self.endpoint,
+            warnings=tuple(self.resolver.warnings),
+        )
+
+    def fetch_products(
+        self,
+        reporter: str,
+        partner: str,
+        years: Iterable[int],
+        *,
+        mirror: bool = False,
+        progress: Callable[[], None] | None = None,
+        deadline: float | None = None,
+        should_cancel: Callable[[], bool] | None = None,
+    ) -> ProductFetchResult:
+        """HS chapters (97, both flows) for ``reporter`` -> ``partner`` (and the mirror).
+
+        One call per year and direction without a key (194 records, inside the preview's 500),
+        up to 12 years per call with one. From each answer only the chapters of the pair asked
+        for are taken (``partnerCode`` asked, ``aggrLevel`` 2 / a two-digit ``cmdCode``): a
+        TOTAL row, other partners or finer levels in the same answer are left out, never added.
+        A chosen record that is not what was asked (reporter, ISO codes, year, flow, breakdown
+        filters), a non-numeric or negative value, a missing classification or a duplicate
+        refuses the whole fetch (ComtradeError). A year with no chapters is an empty year.
+        Deadlines, cancel and ``progress`` (once per data call) as for :meth:`fetch`.
+        """
+        years = sorted({int(y) for y in years})
+        if not years:
+            raise ValueError("no years requested")
+        if years[0] < YEAR_MIN or years[-1] > YEAR_MAX:
+            raise ValueError(f"years must lie in {YEAR_MIN}-{YEAR_MAX}")
+        if deadline is not None and not (deadline > 0 and math.isfinite(deadline)):
+            raise ValueError("the fetch deadline must be a positive number of seconds")
+        start = self._clock()
+        self._fetch_end = None if deadline is None else start + deadline
+        self._fetch_deadline = deadline or 0.0
+        self._should_cancel = should_cancel
+        self._calls = (0, self.planned_requests(years, mirror))
+        try:
+            frame, no_data, before = self._fetch(
+                reporter, partner, years, mirror, progress, totals=False
+            )
+        finally:
+            self._fetch_end, self._should_cancel = None, None
+        return ProductFetchResult(
+            products=frame,
+            requests=self.requests_made - before,
+            years_without_data=no_data,
+            elapsed=self._clock() - start,
+            endpoint=self.endpoint,
+            warnings=tuple(self.resolver.warnings),
+        )
 
     def _fetch(
         self,
@@ -563,8 +672,11 @@ class ComtradeClient:
         years: list[int],
         mirror: bool,
         progress: Callable[[], None] | None,
-        start: float,
-    ) -> FetchResult:
+        *,
+        totals: bool,
+    ) -> tuple[pd.DataFrame, dict[str, tuple[int, ...]], int]:
+        """The data calls of a totals (``totals``) or chapters fetch: (rows, empty years per
+        direction, the request count before the fetch)."""
         before = self.requests_made
         reporter, partner = reporter.strip().upper(), partner.strip().upper()
         directions = [(reporter, partner)] + ([(partner, reporter)] if mirror else [])
@@ -581,30 +693,31 @@ class ComtradeClient:
             for i in range(0, len(years), self.periods_per_call):
                 self._check_stop()
                 batch = years[i : i + self.periods_per_call]
-                url = self.data_url(rc, pc, batch)
-                records = _records_of(self.get_json(url, keyed=True), url)
-                _check_records(records, Query(r, p, rc, pc, tuple(batch)), url)
+                query = Query(r, p, rc, pc, tuple(batch))
+                if totals:
+                    url = self.data_url(rc, pc, batch)
+                    records = _records_of(self.get_json(url, keyed=True), url)
+                    _check_records(records, query, url)
+                else:
+                    url = self.product_url(rc, pc, batch)
+                    answer = _records_of(self.get_json(url, keyed=True), url)
+                    records = select_chapters(answer, query, url)
                 self._calls = (self._calls[0] + 1, self._calls[1])
                 seen = {int(rec["refYear"]) for rec in records}
                 empty += [y for y in batch if y not in seen]
                 if records:
+                    to_rows = records_to_observations if totals else records_to_products
                     frames.append(
-                        records_to_observations(
+                        to_rows(
                             records, source_url=url, retrieved=retrieved, endpoint=self.endpoint
                         )
                     )
                 if progress is not None:
                     progress()
             no_data[f"{r}->{p}"] = tuple(empty)
-        observations = _finish(frames, label=f"UN Comtrade data for {reporter}-{partner}")
-        return FetchResult(
-            observations=observations,
-            requests=self.requests_made - before,
-            years_without_data=no_data,
-            elapsed=self._clock() - start,
-            endpoint=self.endpoint,
-            warnings=tuple(self.resolver.warnings),
-        )
+        label = f"UN Comtrade {'data' if totals else 'chapters'} for {reporter}-{partner}"
+        rows = _finish(frames, label) if totals else _finish_products(frames, label)
+        return rows, no_data, before
 
 
 def _records_of(payload: Any, url: str) -> list[dict[str, Any]]:
@@ -651,8 +764,11 @@ def _is_int(value: Any) -> bool:
     return isinstance(value, int) and not isinstance(value, bool)
 
 
-def _record_problem(rec: dict[str, Any], query: Query) -> str | None:
-    """Why ``rec`` is not a record the query asked for, or None if it is."""
+def _record_problem(
+    rec: dict[str, Any], query: Query, fixed: tuple[tuple[str, str], ...] | None = None
+) -> str | None:
+    """Why ``rec`` is not a record the query asked for, or None if it is (``fixed``: the
+    filters every record must carry; the totals' by default)."""
     missing = [f for f in REQUIRED_FIELDS if rec.get(f) is None or rec.get(f) == ""]
     if missing:
         return f"lacks {', '.join(missing)}"
@@ -690,7 +806,7 @@ def _record_problem(rec: dict[str, Any], query: Query) -> str | None:
             return f"{name} {got!r} is not the {role} asked for ({want})"
     # Breakdown rows (by commodity, customs procedure, transport mode or second partner)
     # would be summed twice; they mean the server ignored the totals filter.
-    for name, want in _FIXED_FIELDS:
+    for name, want in _FIXED_FIELDS if fixed is None else fixed:
         got = rec.get(name)
         if got is not None and str(got).upper() != want:
             return f"{name} {got!r}, not {want!r} as asked (annual HS goods totals)"
@@ -819,3 +935,100 @@ def _finish(frames: list[pd.DataFrame], label: str) -> pd.DataFrame:
         problems = "; ".join(p for _, p in exc.problems[:3])
         more = f" (and {len(exc.problems) - 3} more)" if len(exc.problems) > 3 else ""
         raise ComtradeError(f"UN Comtrade data failed validation: {problems}{more}") from exc
+
+
+# -- HS chapters (cmdCode=AG2) -------------------------------------------------------------------
+
+#: Comtrade's code for "every two-digit HS chapter".
+CHAPTERS_CODE = "AG2"
+_CHAPTER = re.compile(r"^\d{2}$")
+#: The totals' fixed filters without the commodity (chapters are selected, not fixed).
+_CHAPTER_FIXED: tuple[tuple[str, str], ...] = tuple(f for f in _FIXED_FIELDS if f[0] != "cmdCode")
+
+
+def _is_chapter(rec: dict[str, Any]) -> bool:
+    """A two-digit HS chapter row: aggrLevel 2 where given, and a two-digit cmdCode."""
+    level = rec.get("aggrLevel")
+    if level is not None and not (_is_int(level) and level == 2):
+        return False
+    return isinstance(rec.get("cmdCode"), str) and bool(_CHAPTER.match(rec["cmdCode"]))
+
+
+def select_chapters(records: list[dict[str, Any]], query: Query, url: str) -> list[dict[str, Any]]:
+    """The chapter records of the pair asked for, checked; other rows are left out.
+
+    Selected: ``partnerCode`` equal to the one asked and :func:`_is_chapter`. Left out, not
+    added up: a TOTAL row, other partners (World, a third country), headings or subheadings.
+    Every selected record must then be exactly what was asked (as for totals, the commodity
+    aside) and carry its ``classificationCode``; a duplicate (reporter, partner, flow, year,
+    chapter) refuses the whole answer, as one cannot tell which figure is right.
+    """
+    n = len(records)
+    chosen: list[dict[str, Any]] = []
+    first_at: dict[tuple[Any, ...], int] = {}
+    for i, rec in enumerate(records, start=1):
+        if rec.get("partnerCode") != query.partner_code or not _is_chapter(rec):
+            continue
+        problem = _record_problem(rec, query, _CHAPTER_FIXED)
+        if problem is None and not str(rec.get("classificationCode") or "").strip():
+            problem = "lacks classificationCode (which HS revision the chapters are in)"
+        if problem is not None:
+            raise ComtradeError(
+                f"record {i} of {n} ({_describe(rec)} chapter {rec.get('cmdCode')}) from {url}: "
+                f"{problem}"
+            )
+        key = (rec["reporterCode"], rec["partnerCode"], rec["flowCode"], rec["refYear"])
+        key += (rec["cmdCode"],)
+        if key in first_at:
+            raise ComtradeError(
+                f"records {first_at[key]} and {i} of {n} from {url} are both {_describe(rec)} "
+                f"chapter {rec['cmdCode']}: a duplicate, so it is unclear which figure is right; "
+                "nothing was taken from this answer"
+            )
+        first_at[key] = i
+        chosen.append(rec)
+    return chosen
+
+
+def records_to_products(
+    records: list[dict[str, Any]], *, source_url: str, retrieved: date, endpoint: str = "preview"
+) -> pd.DataFrame:
+    """Map chapter records to product rows (model.PRODUCT_COLUMNS), one per record.
+
+    The value is ``primaryValue`` as reported (FOB for exports, CIF for imports by convention);
+    ``classification`` is the record's HS revision (``classificationCode``, e.g. ``H5``).
+    """
+    del endpoint  # the source_url says which endpoint answered
+    day = retrieved.isoformat()
+    rows = [
+        {
+            "reporter": str(rec["reporterISO"]).strip().upper(),
+            "partner": str(rec["partnerISO"]).strip().upper(),
+            "year": int(rec["refYear"]),
+            "flow": _FLOWS[rec["flowCode"]],
+            "code": rec["cmdCode"],
+            "value_usd": float(rec["primaryValue"]),
+            "classification": str(rec["classificationCode"]).strip().upper(),
+            "source": SOURCE_NAME,
+            "source_url": source_url,
+            "published": day,
+            "retrieved": day,
+            "origin": "comtrade",
+        }
+        for rec in records
+    ]
+    return pd.DataFrame(rows, columns=list(PRODUCT_COLUMNS))
+
+
+def _finish_products(frames: list[pd.DataFrame], label: str) -> pd.DataFrame:
+    """Concatenate and validate chapter rows; an empty fetch is an empty typed frame."""
+    if not frames:
+        empty = pd.DataFrame({c: pd.Series(dtype="str") for c in PRODUCT_COLUMNS})
+        return empty.astype({"year": "int64", "value_usd": "float64"})
+    df = pd.concat(frames, ignore_index=True)
+    try:
+        return validate_products(df, label)
+    except DataFileError as exc:
+        problems = "; ".join(p for _, p in exc.problems[:3])
+        more = f" (and {len(exc.problems) - 3} more)" if len(exc.problems) > 3 else ""
+        raise ComtradeError(f"UN Comtrade chapters failed validation: {problems}{more}") from exc

@@ -11,22 +11,29 @@ W00). Other countries (e.g. RUS, UZB) resolve only from the live list or its cac
 from __future__ import annotations
 
 import json
-import os
-import tempfile
 import time
 from collections.abc import Callable
 from datetime import timedelta
 from pathlib import Path
 from typing import Any, Literal
 
-from dashboard.ingest.errors import SourceError, SourceInterrupted
+from dashboard.ingest.comtrade.reference import CACHE_SUBDIR, DEFAULT_TTL, CachedReference
 
 REPORTERS_PATH = "/files/v1/app/reference/Reporters.json"
 PARTNERS_PATH = "/files/v1/app/reference/partnerAreas.json"
-DEFAULT_TTL = timedelta(days=30)
 FALLBACK_PATH = Path(__file__).with_name("reference_fallback.json")
-#: Sub-directory of a cache directory (the local store) holding the downloaded lists.
-CACHE_SUBDIR = "comtrade_reference"
+#: Re-exported: callers and tests find the cache's location and TTL here, as before.
+__all__ = [
+    "CACHE_SUBDIR",
+    "DEFAULT_TTL",
+    "FALLBACK_PATH",
+    "PARTNERS_PATH",
+    "REPORTERS_PATH",
+    "CodeResolver",
+    "UnknownCountryError",
+    "load_fallback",
+    "parse_reference_list",
+]
 
 Role = Literal["reporter", "partner"]
 _PATHS: dict[str, str] = {"reporter": REPORTERS_PATH, "partner": PARTNERS_PATH}
@@ -93,8 +100,9 @@ def load_fallback(role: Role, path: Path = FALLBACK_PATH) -> dict[str, int]:
 
 class CodeResolver:
     """Resolves ISO3 codes to Comtrade codes: fresh disk cache, else live list, else stale cache,
-    else the bundled fallback. ``sources`` records which one each role used and ``warnings``
-    explains any degradation, so callers can tell the user.
+    else the bundled fallback (the order of :class:`~dashboard.ingest.comtrade.reference.
+    CachedReference`). ``sources`` records which one each role used and ``warnings`` explains
+    any degradation, so callers can tell the user.
     """
 
     def __init__(
@@ -106,8 +114,8 @@ class CodeResolver:
         fallback_path: Path = FALLBACK_PATH,
     ) -> None:
         self._fetch_json = fetch_json
-        self._cache_dir = Path(cache_dir) / CACHE_SUBDIR if cache_dir is not None else None
-        self._ttl = ttl.total_seconds()
+        self._cache_dir = Path(cache_dir) if cache_dir is not None else None
+        self._ttl = ttl
         self._now = now
         self._fallback_path = fallback_path
         self._maps: dict[str, dict[str, int]] = {}
@@ -137,64 +145,20 @@ class CodeResolver:
             self._maps[role] = self._load(role)
         return self._maps[role]
 
-    def _cache_file(self, role: Role) -> Path | None:
-        if self._cache_dir is None:
-            return None
-        return self._cache_dir / Path(_PATHS[role]).name
-
-    def _read_cache(self, role: Role, fresh_only: bool) -> dict[str, int] | None:
-        path = self._cache_file(role)
-        if path is None or not path.is_file():
-            return None
-        if fresh_only and self._now() - path.stat().st_mtime > self._ttl:
-            return None
-        try:
-            return parse_reference_list(json.loads(path.read_text(encoding="utf-8")), role)
-        except (OSError, ValueError):
-            return None  # a damaged cache is refetched, never trusted
-
-    def _write_cache(self, role: Role, payload: Any) -> None:
-        path = self._cache_file(role)
-        if path is None:
-            return
-        tmp: Path | None = None
-        try:
-            path.parent.mkdir(parents=True, exist_ok=True)
-            fd, name = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-            tmp = Path(name)
-            with os.fdopen(fd, "w", encoding="utf-8") as fh:
-                json.dump(payload, fh)
-            os.replace(tmp, path)  # atomic: a reader never sees half a list
-        except OSError as exc:  # a read-only store only loses the cache, not the lookup
-            if tmp is not None:
-                tmp.unlink(missing_ok=True)
-            self.warnings.append(f"could not cache the Comtrade {role} list: {exc}")
-
     def _load(self, role: Role) -> dict[str, int]:
-        cached = self._read_cache(role, fresh_only=True)
-        if cached is not None:
-            self.sources[role] = "cache"
-            return cached
+        ref = CachedReference(
+            _PATHS[role],
+            lambda payload: parse_reference_list(payload, role),
+            lambda: load_fallback(role, self._fallback_path),
+            describe=f"{role} list",
+            fallback_note="used the bundled fallback list, which knows only a few countries",
+            cache_dir=self._cache_dir,
+            ttl=self._ttl,
+            now=self._now,
+        )
         try:
-            payload = self._fetch_json(_PATHS[role])
-            codes = parse_reference_list(payload, role)
-        except SourceInterrupted:
-            raise  # a cancel or the fetch's deadline is not a reason to use an older list
-        except (SourceError, ValueError) as exc:
-            reason = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
-            stale = self._read_cache(role, fresh_only=False)
-            if stale is not None:
-                self.sources[role] = "stale cache"
-                self.warnings.append(
-                    f"UN Comtrade {role} list unavailable ({reason}); used an older cached copy"
-                )
-                return stale
-            self.sources[role] = "fallback"
-            self.warnings.append(
-                f"UN Comtrade {role} list unavailable ({reason}); used the bundled fallback "
-                "list, which knows only a few countries"
-            )
-            return load_fallback(role, self._fallback_path)
-        self._write_cache(role, payload)
-        self.sources[role] = "live"
-        return codes
+            return ref.load(self._fetch_json)
+        finally:
+            if ref.source is not None:
+                self.sources[role] = ref.source
+            self.warnings.extend(ref.warnings)
