@@ -63,9 +63,8 @@ def adopt_url(specs_for: Callable[[], Mapping[str, ParamSpec]]) -> bool:
     On a first visit, a return from another page, or after another page set the session's
     target (the registry's "Open in the tracker"), only the parameters the address holds are
     read; after Back or Forward every changed parameter is, and one that disappeared goes back
-    to its default. Returns
-    True when a value changed (the revision then moves on, so the component takes the values,
-    see :func:`mount`).
+    to its default. Returns True when a value changed (the revision then moves on, so the
+    component takes the values, see :func:`mount`).
 
     ``specs_for()`` gives what each parameter may hold (built only when the address changed);
     its growth default is the default preset's rate: a link holding that growth and no preset
