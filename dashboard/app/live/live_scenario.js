@@ -160,7 +160,8 @@ function build(parent, data) {
   cards.setAttribute("aria-live", "polite");
   const chart = document.createElement("div");
   chart.className = "tdl-chart";
-  chart.setAttribute("role", "img");
+  // A figure, not an img: an img's children are presentational, and Plotly's are focusable.
+  chart.setAttribute("role", "figure");
   const note = document.createElement("p");
   note.className = "tdl-note";
   const controls = document.createElement("div");
