@@ -1,4 +1,4 @@
-"""Cached access to the data for the pages, and the shared pair selector.
+"""Cached access to the data for the pages, and the pair every page follows.
 
 Caching lives here, at the boundary: the pure loaders stay uncached and testable. A shipped data
 file that fails validation stops the page with the validator's message (file, line, problem)
@@ -14,7 +14,6 @@ import pandas as pd
 import streamlit as st
 
 from dashboard.analysis.series import pairs_with_data
-from dashboard.app.links import check_url
 from dashboard.app.urlstate import ParamSpec, choice
 from dashboard.cli.store_admin import restore_command
 from dashboard.ingest import baci
@@ -22,7 +21,7 @@ from dashboard.ingest.comtrade.hs import HsNames, load_hs_names
 from dashboard.ingest.snapshot import load_observations, load_targets
 from dashboard.ingest.store import LocalStore, merge_observations, resolve_data_dir
 from dashboard.ingest.upload import UploadedSeries
-from dashboard.model import PRODUCT_COLUMNS, DataFileError, Pair, region_definition
+from dashboard.model import PRODUCT_COLUMNS, DataFileError, Pair
 from dashboard.report.sentences import target_origin_markdown
 
 CACHE_TTL = "1h"
@@ -153,7 +152,8 @@ def targets() -> pd.DataFrame:
         raise
 
 
-def _pair_labels() -> dict[str, str]:
+def pair_labels() -> dict[str, str]:
+    """Code -> label of every pair with total-trade figures (snapshot and store), by label."""
     return _labels_for(*data_version())
 
 
@@ -230,9 +230,9 @@ def _origin(
 
 
 def pair_spec() -> ParamSpec:
-    """What the ``pair`` URL parameter may hold: a pair's label, as the selectbox writes it."""
-    labels = _pair_labels()
-    return choice(labels[_default_code(labels)], list(labels.values()))
+    """What the ``pair`` URL parameter may hold in a share link: the pair's code."""
+    codes = dict.fromkeys([DEFAULT_PAIR, current_pair().code])
+    return choice(DEFAULT_PAIR, list(codes))
 
 
 def uploaded_for(pair: Pair) -> UploadedSeries | None:
@@ -244,39 +244,10 @@ def uploaded_for(pair: Pair) -> UploadedSeries | None:
     return up if named <= {pair.a, pair.b} else None
 
 
-def pair_selector() -> Pair:
-    """The shared ``pair`` control (in the sidebar, bound to the URL); every page follows it.
-
-    It offers only pairs with total-trade figures, in alphabetical order, opening on
-    :data:`DEFAULT_PAIR`.
-    """
-    observations()  # a bad data file stops here, with its message, before anything else
-    targets()
-    if store_damaged():
-        st.warning(STORE_DAMAGED_WARNING, icon=":material/warning:")
-    labels = _pair_labels()
-    check_url("pair", {"pair": pair_spec()})
-    codes = list(labels)
-    code = st.sidebar.selectbox(
-        "Country pair",
-        codes,
-        index=codes.index(_default_code(labels)),
-        key="pair",
-        format_func=lambda c: labels.get(c, c),
-        bind="query-params",
-        help="Every page follows this pair. Only pairs with figures are listed.",
-    )
-    pair = Pair.parse(code)
-    definition = region_definition(pair)
-    if definition:
-        st.sidebar.caption(definition)
-    return pair
-
-
 def current_pair() -> Pair:
     """The pair chosen in the sidebar (the first pair if the selector has no state yet)."""
     code = st.session_state.get("pair")
-    return Pair.parse(code if code else _default_code(_pair_labels()))
+    return Pair.parse(code if code else _default_code(pair_labels()))
 
 
 # --- product rows (the "What is traded" page) ------------------------------------------------

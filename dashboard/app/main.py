@@ -7,8 +7,8 @@ analysis, chart and report functions.
 
 import streamlit as st
 
-from dashboard.app.cache import pair_selector
 from dashboard.app.navigation import route
+from dashboard.app.pair_select import pair_selector
 
 st.set_page_config(
     page_title="Trade target tracker",

@@ -24,8 +24,10 @@ def warm_up() -> None:
     """
     import dashboard.app.screens  # noqa: F401  (every screen, imported once as the server starts)
     from dashboard.app.cache import prefill
+    from dashboard.app.pair_select import prefill_lists
 
     prefill()
+    prefill_lists()
 
 
 @asynccontextmanager

@@ -63,7 +63,7 @@ def test_mirror_cif_fob_toggle_changes_the_comparison():
 
 def test_mirror_page_for_a_pair_with_one_side_only():
     at = AppTest.from_file(str(APP), default_timeout=TIMEOUT).run()
-    at.selectbox(key="pair").set_value("CHN-RUS").run()
+    at.selectbox(key="pair_partner").set_value("RUS").run()
     switch_screen(at, "mirror").run()
     assert not at.exception
     assert any("Only China customs (GACC) has totals" in i.value for i in at.info)
@@ -246,18 +246,27 @@ def test_refresh_past_its_deadline_says_so_and_changes_nothing(comtrade, monkeyp
     assert set(at.dataframe[0].value["origin"]) == {"snapshot"}
 
 
-def test_pair_selector_lists_only_pairs_with_data_alphabetically():
-    """B2: the five pairs known only from a declared target (UAE–India, UK–India, India–Russia,
-    India–US, Kazakhstan–Central Asia) have no figure, so they are not offered; the rest are in
-    alphabetical order, and the view still opens on China–Kazakhstan."""
+def test_pair_selector_puts_pairs_with_figures_first():
+    """B2, widened by issue #16: every country is offered, those in a pair with figures first
+    (alphabetical, marked), then the rest. The five pairs known only from a declared target
+    (UAE–India, UK–India, India–Russia, India–US, Kazakhstan–Central Asia's own) are not marked
+    as stored; the view still opens on China–Kazakhstan; regions and World are partners only."""
     at = AppTest.from_file(str(APP), default_timeout=TIMEOUT).run()
-    box = at.selectbox(key="pair")
-    labels = [box.format_func(o) for o in box.options] if box.format_func else box.options
-    assert labels == sorted(labels, key=str.casefold)
-    assert box.value == "CHN-KAZ"
-    assert set(box.options).isdisjoint({"ARE-IND", "GBR-IND", "IND-RUS", "IND-USA", "KAZ-XCA"})
-    assert not any(x.startswith("Kazakhstan – ") and "Central Asia" in x for x in labels)
-    assert "China – Russia" in labels and "India – ASEAN" in labels
+    country, partner = at.selectbox(key="pair_country"), at.selectbox(key="pair_partner")
+    assert (country.value, partner.value) == ("CHN", "KAZ")
+    labels = country.options  # AppTest lists options by their labels
+    stored = [x for x in labels if x.endswith(" · figures stored")]
+    assert labels[: len(stored)] == stored == sorted(stored, key=str.casefold)
+    assert {"China · figures stored", "India · figures stored"} <= set(stored)
+    assert not {"Central Asia", "ASEAN", "World (all partners)"} & {
+        x.split(" · ")[0] for x in labels
+    }
+    # China's partners: those with China's figures first, then World, then the others.
+    plabels = partner.options
+    mine = [x for x in plabels if x.endswith(" · figures stored")]
+    assert "Russia · figures stored" in mine and "Kazakhstan · figures stored" in mine
+    assert plabels[len(mine)] == "World (all partners)"
+    assert not [x for x in plabels if x.startswith("China")]
 
 
 def test_data_page_table_says_qualifiers_in_words_and_leaves_missing_cells_blank():

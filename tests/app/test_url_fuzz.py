@@ -14,24 +14,32 @@ from tests.support.paths import APP
 #: left out here unnoticed (``view`` once was, and ``/?view=`` crashed the tracker).
 #: "own" is the tracker opened on your own target (``target=own``), which adds the base year
 #: and multiple the declared default target fixes.
-TRACKER_KEYS = ["pair", "basis", "vol_manual", "method", "compare", "view"]
+TRACKER_KEYS = ["basis", "vol_manual", "method", "compare", "view"]
 KEYS_BY_PAGE = {
     None: TRACKER_KEYS,
     "own": [*TRACKER_KEYS, "base_year"],
-    "mirror": ["pair", "cif_fob"],
-    "targets": ["pair", "all_pairs"],
-    "data": ["pair", "prefer"],
+    "mirror": ["cif_fob"],
+    "targets": ["all_pairs"],
+    "data": ["prefer"],
 }  # fmt: skip
 #: Keys a page reads from the URL itself rather than through a bound widget: the target, named
-#: by its registry id (a bound selectbox would write its label), the growth scenario, and the
-#: live component's sliders (dashboard/app/screens/tracker_live.py).
+#: by its registry id, the pair, by its code (``pair=CHN-KAZ``; a bound selectbox would write a
+#: label), read by the sidebar on every page, and the tracker's growth scenario and live
+#: component's sliders (dashboard/app/screens/tracker_live.py).
 LIVE_KEYS = ["target", "preset", "target_year", "growth", "volatility", "shock_year", "shock_size"]
-READ_KEYS_BY_PAGE = {None: LIVE_KEYS, "own": [*LIVE_KEYS, "multiple"]}
+READ_KEYS_BY_PAGE = {
+    None: [*LIVE_KEYS, "pair"],
+    "own": [*LIVE_KEYS, "multiple", "pair"],
+    "mirror": ["pair"],
+    "targets": ["pair"],
+    "data": ["pair"],
+}
 KEYS = sorted({k for keys in [*KEYS_BY_PAGE.values(), *READ_KEYS_BY_PAGE.values()] for k in keys})
 VALUES = hs.one_of(
     hs.text(max_size=30),
     hs.sampled_from(["", "nan", "inf", "-1e308", "2030", "2.5", "CHN", "true", "0x1F",
-                     "China – Kazakhstan", "<script>alert(1)</script>", "9" * 400]),
+                     "China – Kazakhstan", "<script>alert(1)</script>", "9" * 400,
+                     "BRA-ARG", "kaz-chn", "W00-W00", "CHN-CHN", "XCA-KAZ", "USA-W00"]),
     hs.integers(-10**12, 10**12).map(str),
     hs.floats(allow_nan=True, allow_infinity=True).map(str),
 )  # fmt: skip

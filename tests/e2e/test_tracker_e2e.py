@@ -66,7 +66,7 @@ def test_a_slider_move_resends_only_the_tracker(page, app_url):
     press_slider(page, "growth", "ArrowRight", 1)
     types, keys = frames.sent()
     assert {"basis", "preset", "target", "live_scenario"} <= keys
-    assert "bidi_component" in types and "pair" not in keys
+    assert "bidi_component" in types and not {"pair_country", "pair_partner"} & keys
     expect(by_key(page, "preset").locator("input")).to_have_value("Custom")
 
 

@@ -1,6 +1,5 @@
 """Data and sources: every observation with its link, live refresh, your own series, downloads."""
 
-import os
 import threading
 from dataclasses import dataclass, field
 from datetime import date
@@ -10,6 +9,7 @@ import streamlit as st
 from dashboard.analysis.series import pair_mask
 from dashboard.app.cache import UPLOAD_STATE_KEY, current_pair, observations, store, targets
 from dashboard.app.downloads import XLSX_MIME
+from dashboard.app.fetch_panel import complete_history, comtrade_key, empty_state
 from dashboard.app.links import check_url
 from dashboard.app.operator import operator_gate
 from dashboard.app.plain import plain, show_plain
@@ -115,15 +115,6 @@ def _previous_refresh() -> None:
         st.caption(warning)
 
 
-def comtrade_key() -> str | None:
-    """An API key from Streamlit secrets or the environment; None means the public preview."""
-    try:
-        key = st.secrets.get("COMTRADE_API_KEY")
-    except (FileNotFoundError, KeyError, OSError):
-        key = None
-    return key or os.environ.get("COMTRADE_API_KEY") or None
-
-
 def _log_bulk_error(exc: Exception) -> None:
     import logging
 
@@ -215,10 +206,7 @@ def render() -> None:
 
     # ---- the table -------------------------------------------------------------------------------
     if rows.empty:
-        st.info(
-            f"No observations for {pair.label} yet. Fetch them from UN Comtrade below.",
-            icon=":material/info:",
-        )
+        empty_state(pair, key="data")  # what is missing, and the fetch, right here
     else:
         for reporter in dict.fromkeys(rows["reporter"]):
             st.markdown(to_markdown(coverage_summary(obs, reporter, pair.other(reporter))))
@@ -264,7 +252,16 @@ def render() -> None:
             },
         )  # fmt: skip
 
-    # ---- live refresh ----------------------------------------------------------------------------
+    if not rows.empty:
+        complete_history(pair, key="data")
+        _refresh_section(pair)
+    _bulk_matrix()
+    _own_series()
+    _downloads(pair, obs, rows)
+
+
+def _refresh_section(pair: Pair) -> None:
+    """Refresh every year in a range, both sides (operator only)."""
     st.header("Refresh from UN Comtrade")
 
     key = comtrade_key()
@@ -364,9 +361,9 @@ def render() -> None:
         if job.report is not None:
             st.rerun()
 
-    _bulk_matrix()
 
-    # ---- your own series ------------------------------------------------------------------------
+def _own_series() -> None:
+    """A CSV of the visitor's own, for this session (saving it is the operator's)."""
     st.header("Your own series")
     st.caption(
         "Upload a CSV with columns year and value (and optionally flow, unit, reporter, partner, "
@@ -434,7 +431,9 @@ def render() -> None:
                     icon=":material/check:",
                 )
 
-    # ---- everything as a file --------------------------------------------------------------------
+
+def _downloads(pair: Pair, obs, rows) -> None:
+    """Every observation as a file, and this pair's."""
     st.header("Download everything")
     today = date.today().isoformat()
     with st.container(horizontal=True):

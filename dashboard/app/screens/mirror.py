@@ -5,6 +5,7 @@ import streamlit as st
 from dashboard.analysis.mirror import CIF_FOB_FACTOR, has_flows, mirror_table
 from dashboard.app.cache import CACHE_TTL, current_pair, data_version, observations
 from dashboard.app.downloads import download_buttons
+from dashboard.app.fetch_panel import complete_history, empty_state
 from dashboard.app.links import check_url
 from dashboard.app.texts import MIRROR_STATEMENTS, MIRROR_WHY
 from dashboard.app.urlstate import boolean
@@ -49,11 +50,7 @@ def render() -> None:
     )
     table = _table(data_version(), pair.code, adjust)
     if table.empty:
-        st.info(
-            f"Neither country's statistics on {pair.label} are in the data yet. Fetch them from UN "
-            "Comtrade on the **Data and sources** page.",
-            icon=":material/info:",
-        )
+        empty_state(pair, key="mirror")  # what is missing, and the fetch, right here
         st.stop()
 
     reporters = [
@@ -63,8 +60,7 @@ def render() -> None:
         only = basis_label(reporters[0]) if reporters else "neither side"
         st.info(
             f"Only {only} has totals for {pair.label}, so there is no gap to measure yet. "
-            "Fetch the "
-            "other side from UN Comtrade on the **Data and sources** page.",
+            "Fetch the other side from UN Comtrade below.",
             icon=":material/info:",
         )
 
@@ -91,6 +87,7 @@ def render() -> None:
         figure=mirror_fig,
     )
 
+    complete_history(pair, key="mirror", expander=True)
     st.markdown(MIRROR_WHY)
     if pair.code in MIRROR_STATEMENTS:
         st.markdown(MIRROR_STATEMENTS[pair.code])

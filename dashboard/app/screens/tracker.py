@@ -62,6 +62,7 @@ from dashboard.app.cache import (
     uploaded_for,
 )
 from dashboard.app.downloads import download_buttons
+from dashboard.app.fetch_panel import complete_history, empty_state
 from dashboard.app.links import check_url, share_link
 from dashboard.app.live.payload import (
     Control,
@@ -367,11 +368,7 @@ def tracker_view(pair: Pair) -> None:
     """Everything below the tracker's title, for ``pair``: the answer, then the controls."""
     view = _view(pair)
     if not view.bases:
-        st.info(
-            f"There are no total-trade figures for {pair.label} yet, so nothing can be projected. "
-            "See **Data and sources** for what is known, or fetch figures from UN Comtrade there.",
-            icon=":material/info:",
-        )
+        empty_state(pair, key="tracker")  # what is missing, and the fetch, right here
         st.stop()
     check_url("tracker", view.url_specs)
     live_part.adopt_url(view.url_specs)
@@ -615,7 +612,7 @@ def _answer(view: _View, controls: Controls, declared: TrackedTarget | None, liv
 
     share_link(
         {
-            "pair": pair.label,
+            "pair": pair.code,
             "target": controls.target,
             "basis": view.basis_name(controls.basis),
             **({"base_year": inputs.base_year, "multiple": inputs.multiple}
@@ -853,6 +850,7 @@ def render() -> None:
     st.title("Is the trade target on track?")
     st.caption(f"{pair.label}: history with sources, the target, and how likely it is to be met.")
     tracker_view(pair)
+    complete_history(pair, key="tracker", expander=True)
     # Outside the fragment: the same text for every scenario, so slider moves do not resend it.
     with st.expander("How this is computed", icon=":material/functions:"):
         st.markdown(METHOD_EXPLAINER)

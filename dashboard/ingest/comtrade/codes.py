@@ -63,6 +63,21 @@ def parse_reference_list(payload: Any, role: Role) -> dict[str, int]:
     still has several entries, the latest ``entryEffectiveDate`` wins. Raises ValueError when the
     payload does not look like a reference list or yields no usable entry.
     """
+    return {iso: code for iso, (_, code) in _best_entries(payload, role).items()}
+
+
+def parse_entry_years(payload: Any, role: Role) -> dict[str, int]:
+    """Map ISO3 -> the year of its ``entryEffectiveDate`` (the entry :func:`parse_reference_list`
+    keeps); an entry without a readable date is left out. Raises ValueError as that does."""
+    years: dict[str, int] = {}
+    for iso, (effective, _) in _best_entries(payload, role).items():
+        head = effective[:4]
+        if len(head) == 4 and head.isdigit():
+            years[iso] = int(head)
+    return years
+
+
+def _best_entries(payload: Any, role: Role) -> dict[str, tuple[str, int]]:
     if not isinstance(payload, dict) or not isinstance(payload.get("results"), list):
         raise ValueError("not a Comtrade reference list: expected an object with a 'results' list")
     code_key, iso_key = f"{role}code", f"{role}codeisoalpha3"
@@ -89,7 +104,7 @@ def parse_reference_list(payload: Any, role: Role) -> dict[str, int]:
             best[iso] = (effective, code)
     if not best:
         raise ValueError(f"the {role} reference list has no usable entries")
-    return {iso: code for iso, (_, code) in best.items()}
+    return best
 
 
 def load_fallback(role: Role, path: Path = FALLBACK_PATH) -> dict[str, int]:
@@ -119,6 +134,7 @@ class CodeResolver:
         self._now = now
         self._fallback_path = fallback_path
         self._maps: dict[str, dict[str, int]] = {}
+        self._years: dict[str, dict[str, int]] = {}
         self.sources: dict[str, str] = {}
         self.warnings: list[str] = []
 
@@ -129,6 +145,16 @@ class CodeResolver:
     def partner_code(self, iso3: str) -> int:
         """Comtrade partner code for ``iso3`` (``W00`` is World, 0); raises UnknownCountryError."""
         return self._lookup("partner", iso3)
+
+    def codes(self, role: Role) -> dict[str, int]:
+        """Every ISO3 -> Comtrade code of the ``role`` list in use (loaded as a lookup loads it)."""
+        return dict(self._map(role))
+
+    def entry_year(self, role: Role, iso3: str) -> int | None:
+        """The year ``iso3``'s entry in the list in use took effect (Kazakhstan: 1992); None
+        when the list gives no date (the bundled fallback has none)."""
+        self._map(role)
+        return self._years.get(role, {}).get(iso3.strip().upper())
 
     def _lookup(self, role: Role, iso3: str) -> int:
         iso3 = iso3.strip().upper()
@@ -145,10 +171,16 @@ class CodeResolver:
             self._maps[role] = self._load(role)
         return self._maps[role]
 
+    def _parse(self, payload: Any, role: Role) -> dict[str, int]:
+        """The list's codes; its entry years are kept on the side (a cached or a live list)."""
+        codes = parse_reference_list(payload, role)
+        self._years[role] = parse_entry_years(payload, role)
+        return codes
+
     def _load(self, role: Role) -> dict[str, int]:
         ref = CachedReference(
             _PATHS[role],
-            lambda payload: parse_reference_list(payload, role),
+            lambda payload: self._parse(payload, role),
             lambda: load_fallback(role, self._fallback_path),
             describe=f"{role} list",
             fallback_note="used the bundled fallback list, which knows only a few countries",
