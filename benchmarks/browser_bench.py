@@ -91,6 +91,8 @@ def move_sample(page: Page, app: AppSpec, arrow: str) -> dict[str, float]:
     # Let the rest of the script finish before the next move, then read the stamps. The chart's
     # delta comes after the run's start message, so the state shown now is this run's. (A fast
     # run may never show "running": React can batch start and finish into one render.)
+    if app.settle_ms:
+        page.wait_for_timeout(app.settle_ms)
     page.locator(SCRIPT_IDLE).wait_for(state="attached")
     log = page.evaluate(MOVE_LOG_JS, [k, drawn])
     return {"drawn": drawn, **log}

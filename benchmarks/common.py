@@ -75,6 +75,10 @@ class AppSpec:
     #: For a chart and slider drawn by a custom component (no Streamlit key): CSS selectors.
     chart_css: str = ""
     slider_css: str = ""
+    #: After a move, wait this long before waiting for the script to be idle: a component
+    #: commits a released value after its debounce, and the next move should not overlap the
+    #: run that commit starts.
+    settle_ms: int = 0
 
     @property
     def chart_selector(self) -> str:
@@ -87,13 +91,18 @@ class AppSpec:
         return page.locator(f".st-key-{self.slider_key}").get_by_role("slider")
 
 
-DASHBOARD = AppSpec("dashboard (tracker)", ROOT / "dashboard" / "app" / "server.py",
-                    "tracker_chart", "Scenario")  # fmt: skip
+#: The tracker: its sliders, cards and chart are the live scenario component (issue #15).
+DASHBOARD = AppSpec(
+    "dashboard (tracker)", ROOT / "dashboard" / "app" / "server.py", "", "Scenario",
+    chart_css=".st-key-live_scenario .tdl-chart.js-plotly-plot",
+    slider_css=".tdl-control input[data-name=growth]", settle_ms=400,
+)  # fmt: skip
 REFERENCE = AppSpec("reference app", ROOT / "benchmarks" / "reference_app.py", "chart", "scenario")
 #: The live scenario component alone (tests/support/live_demo): sliders and chart in the browser.
 LIVE_DEMO = AppSpec(
     "live component (alone)", ROOT / "tests" / "support" / "live_demo" / "server.py", "",
     "Scenario", chart_css=".tdl-chart.js-plotly-plot", slider_css="input[data-name=growth]",
+    settle_ms=400,
 )  # fmt: skip
 APPS = (DASHBOARD, REFERENCE)
 #: Every app a benchmark can be asked for by short name (``--apps``).

@@ -29,6 +29,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
+import json
 import random
 import threading
 import time
@@ -124,7 +125,7 @@ async def one_session(
         line.arrived()
         arrived = True
         await line.go.wait()
-        slider = page.locator(f".st-key-{app.slider_key}").get_by_role("slider")
+        slider = app.slider(page)
         for i in range(moves):
             await page.locator(SCRIPT_IDLE).wait_for(state="attached")
             before = await page.evaluate(LAST_Y_JS, [app.chart_selector, app.trace_prefix])
@@ -135,6 +136,10 @@ async def one_session(
                 Y_CHANGED_JS, arg=[app.chart_selector, app.trace_prefix, before], polling="raf"
             )
             drawn = await handle.json_value()
+            if app.settle_ms:
+                # The live tracker redraws in the browser; the server's run is the released
+                # value's commit, sent after the component's debounce: wait for it to finish.
+                await page.wait_for_timeout(app.settle_ms)
             await page.locator(SCRIPT_IDLE).wait_for(state="attached")
             log = await page.evaluate(MOVE_LOG_JS, [k, drawn])
             out.moves_ms.append(drawn - log["key"])
@@ -173,6 +178,7 @@ class RunTimes:
     pair: tuple[str, str] | None = None  # the sidebar pair selectbox: (widget id, label shown)
     page_hash: str = ""
     exception: str = ""  # message of an exception element, if any
+    live: dict | None = None  # the live scenario component's data (values, revision), if any
 
 
 async def _rerun(ws, widget_states=None, fragment_id: str = "", page_hash: str = "") -> RunTimes:
@@ -201,7 +207,20 @@ async def _rerun(ws, widget_states=None, fragment_id: str = "", page_hash: str =
         elif kind == "delta" and fm.delta.WhichOneof("type") == "new_element":
             el = fm.delta.new_element
             which = el.WhichOneof("type")
-            if which == "plotly_chart" and el.plotly_chart.id.endswith(DASHBOARD.chart_key):
+            if which == "bidi_component" and el.bidi_component.id.endswith("-live_scenario"):
+                # The tracker's sliders, cards and chart: one component, whose state a
+                # released slider sets (its values as JSON, as setStateValue sends them).
+                comp = el.bidi_component
+                out.chart_ms = (time.perf_counter() - t0) * 1e3
+                out.slider_id = comp.id
+                out.fragment_id = fm.delta.fragment_id
+                out.live = json.loads(comp.json if comp.WhichOneof("data") == "json"
+                                      else comp.mixed.json)  # fmt: skip
+            elif (
+                which == "plotly_chart"
+                and DASHBOARD.chart_key
+                and el.plotly_chart.id.endswith(DASHBOARD.chart_key)
+            ):
                 out.chart_ms = (time.perf_counter() - t0) * 1e3
             elif which == "slider" and el.slider.id.endswith("-" + DASHBOARD.slider_key):
                 out.slider_id = el.slider.id
@@ -241,6 +260,7 @@ async def protocol_session(
         arrived = True
         await line.go.wait()
         value = 13.2
+        live = first.live
         for i in range(moves):
             value += 0.1 if (i // 20) % 2 == 0 else -0.1
             # The frontend sends every widget's state with each rerun; a widget left out loses
@@ -252,12 +272,19 @@ async def protocol_session(
                 pair.id, pair.string_value = first.pair
             widget = states.widgets.add()
             widget.id = first.slider_id
-            widget.double_array_value.data.append(round(value, 1))
+            if live is not None:
+                scenario = {**live["values"], "growth": round(value, 1),
+                            "revision": live["revision"]}  # fmt: skip
+                widget.json_value = json.dumps({"scenario": scenario})
+            else:
+                widget.double_array_value.data.append(round(value, 1))
             run = await asyncio.wait_for(
                 _rerun(ws, states, first.fragment_id, first.page_hash), STEP_TIMEOUT_MS / 1000
             )
             if run.exception:
                 out.errors.append(f"exception element: {run.exception[:120]}")
+            if run.live is not None:
+                live = run.live
             if run.chart_ms is None:
                 out.errors.append("run without the tracker chart")
             else:

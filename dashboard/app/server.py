@@ -4,6 +4,7 @@ Streamlit imports a page's modules and loads its data on the first visit, so wit
 first visitor after every start (a deploy, a restart) waits for pandas, Plotly, pandera and the
 validated data files, ~0.5-1 s more than everyone after them (BENCHMARKS.md). ``streamlit run``
 runs an ``st.App`` like a script; its lifespan does that work before the server takes requests.
+It also serves plotly.js for the tracker's live scenario (:mod:`dashboard.app.live.vendor`).
 """
 
 from __future__ import annotations
@@ -12,6 +13,8 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 import streamlit as st
+
+from dashboard.app.live.vendor import ROUTES
 
 
 def warm_up() -> None:
@@ -33,4 +36,6 @@ async def _warm_up(app: st.App) -> AsyncIterator[None]:
     yield
 
 
-app = st.App("main.py", lifespan=_warm_up)
+# The live scenario's plotly.js, served once from the plotly wheel with a year-long cache (the
+# component loads it by URL; a component's inlined script would travel with every rerun).
+app = st.App("main.py", lifespan=_warm_up, routes=ROUTES)

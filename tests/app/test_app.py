@@ -1,13 +1,13 @@
 """The Streamlit app through AppTest: renders, reacts to controls, shows data errors as messages."""
 
 import base64
-import json
 from urllib.parse import parse_qsl, urlsplit
 
 import numpy as np
 import pytest
 from streamlit.testing.v1 import AppTest
 
+from tests.support import live_apptest as live
 from tests.support.apptest import switch_screen
 from tests.support.paths import APP
 
@@ -23,7 +23,8 @@ def own_target_app() -> AppTest:
 
 
 def kpis(at: AppTest) -> dict[str, str]:
-    return {m.label: m.value for m in at.metric}
+    """The KPI cards Python sent the live component (AppTest runs no JavaScript)."""
+    return live.kpis(at)
 
 
 def test_tracker_renders_with_defaults():
@@ -38,7 +39,7 @@ def test_tracker_renders_with_defaults():
     assert k["Progress"] == "59%"
     assert k["Required growth to 2030"] == "11.0%"
     assert k["Scenario reaches target"] == "2030"
-    assert at.get("plotly_chart"), "the tracker chart is on the page"
+    assert live.payload(at)["figure"]["data"], "the tracker chart is on the page"
     # Download menus: their buttons exist only while a menu is open (slider moves send less).
     assert not at.get("download_button"), "closed menus send no buttons"
     at.session_state["download_tracker_menu"] = True
@@ -54,7 +55,7 @@ def test_moving_growth_slider_changes_the_year_reached():
     Moving the slider by hand switches the preset to custom."""
     at = own_target_app().run()
     assert at.selectbox(key="preset").value == "recent"
-    at.slider(key="growth").set_value(5.0).run()
+    live.commit(at, growth=5.0)
     assert not at.exception
     assert kpis(at)["Scenario reaches target"] == "2038"
     assert at.selectbox(key="preset").value == "custom"
@@ -76,17 +77,17 @@ def test_uncertainty_kpis_and_required_preset():
     k = kpis(at)
     assert k["Chance of target by 2030"] == "50%"
     assert k["Scenario reaches target"] == "2030"
-    assert at.slider(key="growth").value == pytest.approx(12.5)
+    assert live.values(at)["growth"] == pytest.approx(12.5)
 
 
 def test_shock_and_volatility_controls():
     """A -30% shock in 2027 delays reaching the target; zero hand-set volatility makes the
     chance 0% or 100% (here 0%: the shocked path is below target in 2030)."""
     at = own_target_app().run()
-    at.slider(key="shock_size").set_value(-30.0).run()
+    live.commit(at, shock_size=-30.0)
     assert kpis(at)["Scenario reaches target"] == "2033"
     at.toggle(key="vol_manual").set_value(True).run()
-    at.slider(key="volatility").set_value(0.0).run()
+    live.commit(at, volatility=0.0)
     assert not at.exception
     assert kpis(at)["Chance of target by 2030"] == "0%"
 
@@ -94,24 +95,24 @@ def test_shock_and_volatility_controls():
 def test_bootstrap_method_and_comparison():
     """The chance tab (built only when open) shows the probability chart with both methods."""
     at = own_target_app().run()
-    assert len(at.get("plotly_chart")) == 1, "only the open tab's chart is built"
+    assert live.payload(at)["live"], "the closed form is recomputed in the browser"
     at.radio(key="method").set_value("bootstrap")
     at.toggle(key="compare").set_value(True)
     at.session_state["view"] = "chance"
     at.run()
     assert not at.exception
-    charts = at.get("plotly_chart")
-    assert len(charts) == 1
-    names = [t.get("name") for t in json.loads(charts[0].proto.spec)["data"]]
+    sent = live.payload(at)
+    names = [t.get("name") for t in sent["figure"]["data"]]
     assert names == ["Bootstrap of past growth", "Closed form (log-normal)"]
+    # The bootstrap is Python's: the browser shows it as sent and says it follows on release.
+    assert not sent["live"] and "server" in sent["note"]
     assert any("Closed form" in c.value for c in at.caption)
 
 
 def test_target_controls_change_target_and_required_growth():
     """Multiple 3 on 2024: 3 x 43.82 = $131.5 bn; by 2035: (131.46/48.7) ** 0.1 - 1 = 10.44%."""
     at = own_target_app().run()
-    at.slider(key="multiple").set_value(3.0)
-    at.slider(key="target_year").set_value(2035).run()
+    live.commit(at, multiple=3.0, target_year=2035)
     k = kpis(at)
     assert k["Your own target (hypothetical, 3× 2024)"] == "$131.5 bn"
     assert k["Required growth to 2035"] == "10.4%"
@@ -161,7 +162,7 @@ def test_data_page_lists_sources():
 
 def scenario_line(at: AppTest) -> list[float]:
     """The tracker chart's scenario trace as sent (Plotly writes arrays as base64 ``bdata``)."""
-    spec = json.loads(at.get("plotly_chart")[0].proto.spec)
+    spec = live.payload(at)["figure"]
     y = next(t for t in spec["data"] if t.get("name", "").startswith("Scenario"))["y"]
     if isinstance(y, dict):
         y = np.frombuffer(base64.b64decode(y["bdata"]), dtype=np.dtype(y["dtype"])).tolist()
@@ -185,10 +186,10 @@ def test_chart_drawn_before_the_controls_matches_a_fresh_page():
     assert scenario_line(at) == pytest.approx(scenario_line(explicit), rel=1e-12)
     assert kpis(at) == kpis(explicit)
     steps = [
-        (lambda: at.slider(key="growth").set_value(5.0), {"preset": "Custom", "growth": "5.0"}),
+        (lambda: live.commit(at, growth=5.0), {"preset": "Custom", "growth": "5.0"}),
         (lambda: at.selectbox(key="basis").set_value("KAZ"),
          {"basis": "Kazakhstan statistics (BNS)"}),
-        (lambda: at.slider(key="multiple").set_value(3.0), {"multiple": "3.0"}),
+        (lambda: live.commit(at, multiple=3.0), {"multiple": "3.0"}),
     ]  # fmt: skip
     params: dict[str, str] = {}
     for move, changed in steps:
@@ -214,9 +215,9 @@ def test_share_link_reopens_the_same_view():
     at = own_target_app().run()
     assert not at.code, "the link is not built while the popover is closed"
     at.selectbox(key="basis").set_value("KAZ").run()
-    at.slider(key="multiple").set_value(2.5).run()
-    at.slider(key="target_year").set_value(2034).run()
-    at.slider(key="growth").set_value(7.5).run()
+    live.commit(at, multiple=2.5)
+    live.commit(at, target_year=2034)
+    live.commit(at, growth=7.5)
     at.session_state["share_link"] = True
     at.run()
     url = at.code[0].value
@@ -264,10 +265,10 @@ def test_a_hand_move_of_the_growth_slider_makes_the_scenario_custom():
     """
     at = own_target_app().run()
     assert at.selectbox(key="preset").value == "recent"
-    at.slider(key="growth").set_value(7.0).run()
+    live.commit(at, growth=7.0)
     assert not at.exception
     assert at.selectbox(key="preset").value == "custom", "the selector shows the switch"
     assert kpis(at)["Scenario reaches target"] == "2034"
-    at.slider(key="growth").set_value(8.0).run()
+    live.commit(at, growth=8.0)
     assert at.selectbox(key="preset").value == "custom"
     assert kpis(at)["Scenario reaches target"] == "2033"

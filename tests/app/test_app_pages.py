@@ -12,6 +12,7 @@ from dashboard.ingest.comtrade.client import API_KEY_ENV, BASE_URL_ENV, PREVIEW_
 from dashboard.ingest.comtrade.codes import PARTNERS_PATH, REPORTERS_PATH
 from dashboard.ingest.store import LocalStore
 from dashboard.ingest.upload import parse_upload
+from tests.support import live_apptest as live
 from tests.support.apptest import switch_screen
 from tests.support.comtrade_fakes import load, pair_data_handler
 from tests.support.paths import APP
@@ -93,7 +94,7 @@ def test_selecting_a_target_opens_it_in_the_tracker():
     at.button(key="open_in_tracker").click().run()
     assert not at.exception
     assert at.title[0].value == "Is the trade target on track?"
-    k = {m.label: m.value for m in at.metric}
+    k = live.kpis(at)
     assert k["Declared target (2× 2023)"] == "$82.0 bn"
     assert k["Required growth to 2030"] == "11.0%"
     assert at.selectbox(key="target").value == "chn-kaz-2024-double"
@@ -130,7 +131,7 @@ def test_uploaded_series_becomes_a_tracker_basis():
     assert "Your data: Ministry series" in at.selectbox(key="basis").options
     at.selectbox(key="basis").set_value("upload").run()
     assert not at.exception
-    k = {m.label: m.value for m in at.metric}
+    k = live.kpis(at)
     assert (
         k["Latest (2024)"] == "$40.0 bn"
         and k["Your own target (hypothetical, 2× 2024)"] == "$80.0 bn"

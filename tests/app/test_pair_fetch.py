@@ -27,6 +27,7 @@ from dashboard.ingest.comtrade.client import (
 from dashboard.ingest.comtrade.codes import PARTNERS_PATH, REPORTERS_PATH
 from dashboard.ingest.snapshot import load_observations
 from dashboard.ingest.store import MANIFEST_FILE, LocalStore
+from tests.support import live_apptest as live
 from tests.support.apptest import switch_screen
 from tests.support.comtrade_fakes import load, records_for
 from tests.support.paths import APP
@@ -171,7 +172,7 @@ def test_a_pair_without_figures_opens_on_the_empty_state_with_the_plan(comtrade,
     at = _open(pair="BRA-W00", page=page)
     text = _texts(at)
     assert "There are no figures for Brazil – World yet" in text
-    assert not at.get("plotly_chart")
+    assert not at.get("plotly_chart") and not live.mounted(at)
     n = LAST - 1988 + 1
     assert f"{n} requests" in text and "public preview" in text
     assert at.slider(key=f"fetch_{page or 'tracker'}_years").value == (1988, LAST)
@@ -205,8 +206,10 @@ def test_operator_fetches_a_new_pair_and_the_tracker_draws_it(comtrade):
     assert bra.to_dict() == {2023: 12e9, 2024: 15e9, 2025: 18e9}
     assert arg.to_dict() == {2023: 11e9, 2024: 13e9}
     assert set(stored["origin"]) == {"comtrade"}
-    # The page now shows the pair's tracker, not the empty state, and the fetch's report.
-    assert at.get("plotly_chart"), (_texts(at), [e.value for e in [*at.error, *at.warning]])
+    # The page now shows the pair's tracker (its chart is the live component's), not the empty
+    # state, and the fetch's report.
+    assert live.mounted(at), (_texts(at), [e.value for e in [*at.error, *at.warning]])
+    assert live.payload(at)["figure"]["data"]
     assert "There are no figures" not in _texts(at)
     report = " ".join(s.value for s in at.success)
     assert "6 requests" in report and "Nothing reported for Argentina statistics: 2025" in report

@@ -9,6 +9,7 @@ from dashboard.app.cache import STORE_DAMAGED_WARNING, UPLOAD_STATE_KEY
 from dashboard.ingest.store import LocalStore
 from dashboard.ingest.upload import parse_upload
 from tests.app.test_app_pages import open_page
+from tests.support import live_apptest as live
 from tests.support.paths import APP
 from tests.support.rows import fetched_rows
 from tests.support.store_files import current_file, drop_last_row
@@ -32,8 +33,8 @@ def test_a_damaged_store_shows_the_shipped_data_with_a_short_warning(tmp_path, m
     assert (
         str(tmp_path) not in STORE_DAMAGED_WARNING and "git checkout" not in STORE_DAMAGED_WARNING
     )
-    assert at.get("plotly_chart"), "the tracker chart is drawn"
-    assert {m.label: m.value for m in at.metric}["Latest (2025)"] == "$48.7 bn"
+    assert live.payload(at)["figure"]["data"], "the tracker chart is drawn"
+    assert live.kpis(at)["Latest (2025)"] == "$48.7 bn"
 
 
 def test_a_saved_upload_is_listed_as_an_upload(tmp_path, monkeypatch):

@@ -11,6 +11,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from dashboard.cli.main import main as cli
+from tests.support import live_apptest as live
 from tests.support.apptest import app, switch_screen
 
 PAIRS = {
@@ -40,12 +41,11 @@ def verdict(at: AppTest) -> str:
 
 
 def kpis(at: AppTest) -> dict[str, str]:
-    return {m.label: m.value for m in at.metric}
+    return live.kpis(at)
 
 
 def chart_names(at: AppTest) -> list[str]:
-    spec = json.loads(at.get("plotly_chart")[0].proto.spec)
-    return [t.get("name", "") for t in spec["data"]]
+    return [t.get("name", "") for t in live.payload(at)["figure"]["data"]]
 
 
 def test_default_is_the_july_2024_doubling_pledge_with_a_verdict():
@@ -65,7 +65,7 @@ def test_default_is_the_july_2024_doubling_pledge_with_a_verdict():
     assert text.startswith("On track on China's customs figures: a 58% chance of $82 bn by 2030")
     assert "on Kazakhstan's statistics, off track" in text
     assert kpis(at)["Declared target (2× 2023)"] == "$82.0 bn"
-    assert at.slider(key="target_year").label == "Target year (assumption)"
+    assert live.sliders(at)["target_year"]["label"] == "Target year (assumption)"
 
 
 def test_verdict_status_equals_the_targets_command(capsys):
@@ -96,7 +96,7 @@ def test_opened_target_round_trip_b1():
     at = opened(target="chn-kaz-2023-40bn-2030")
     assert not at.exception
     assert at.selectbox(key="target").value == "chn-kaz-2023-40bn-2030"
-    assert "target_year" not in [s.key for s in at.slider]
+    assert "target_year" not in live.sliders(at)
     assert kpis(at)["Declared target"] == "$40.0 bn"
     origin = next(m.value for m in at.markdown if "Where the target comes from" in m.value)
     assert "17 May 2023" in origin and "double" not in origin
@@ -179,7 +179,7 @@ def test_china_russia_uses_the_declared_250_bn_by_2024():
     at = opened(pair=PAIRS["CHN-RUS"])
     assert at.selectbox(key="target").value == "chn-rus-2022-250bn-2024"
     assert verdict(at).startswith("Missed on China's customs figures: not reached by 2024")
-    assert not any("2×" in m.label for m in at.metric)
+    assert not any("2×" in label for label in kpis(at))
 
 
 def test_india_asean_own_target_is_not_projected_from_2013():

@@ -1,12 +1,11 @@
 """Garbage in the URL never breaks a page: every bound URL key, empty or hypothesis-made."""
 
-import json
-
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as hs
 from streamlit.testing.v1 import AppTest
 
+from tests.support import live_apptest as live
 from tests.support.apptest import switch_screen
 from tests.support.paths import APP
 
@@ -15,21 +14,22 @@ from tests.support.paths import APP
 #: left out here unnoticed (``view`` once was, and ``/?view=`` crashed the tracker).
 #: "own" is the tracker opened on your own target (``target=own``), which adds the base year
 #: and multiple the declared default target fixes.
-TRACKER_KEYS = ["basis", "target_year", "preset", "growth", "vol_manual", "volatility",
-                "method", "compare", "shock_year", "shock_size", "view"]  # fmt: skip
+TRACKER_KEYS = ["basis", "vol_manual", "method", "compare", "view"]
 KEYS_BY_PAGE = {
     None: TRACKER_KEYS,
-    "own": [*TRACKER_KEYS, "base_year", "multiple"],
+    "own": [*TRACKER_KEYS, "base_year"],
     "mirror": ["cif_fob"],
     "targets": ["all_pairs"],
     "data": ["prefer"],
 }  # fmt: skip
 #: Keys a page reads from the URL itself rather than through a bound widget: the target, named
-#: by its registry id, and the pair, by its code (``pair=CHN-KAZ``; a bound selectbox would
-#: write a label), read by the sidebar on every page.
+#: by its registry id, the pair, by its code (``pair=CHN-KAZ``; a bound selectbox would write a
+#: label), read by the sidebar on every page, and the tracker's growth scenario and live
+#: component's sliders (dashboard/app/screens/tracker_live.py).
+LIVE_KEYS = ["target", "preset", "target_year", "growth", "volatility", "shock_year", "shock_size"]
 READ_KEYS_BY_PAGE = {
-    None: ["target", "pair"],
-    "own": ["pair"],
+    None: [*LIVE_KEYS, "pair"],
+    "own": [*LIVE_KEYS, "multiple", "pair"],
     "mirror": ["pair"],
     "targets": ["pair"],
     "data": ["pair"],
@@ -90,9 +90,7 @@ def test_an_empty_value_shows_the_default_page_and_a_notice(page, key):
     assert f"Ignored {key}=(empty)" in notices, notices
     if page in (None, "own"):
         # The default chart (observations, target, paths), not the chance-by-year chart.
-        charts = [json.loads(c.proto.spec) for c in at.get("plotly_chart")]
-        assert len(charts) == 1
-        names = [trace.get("name", "") for trace in charts[0]["data"]]
+        names = [trace.get("name", "") for trace in live.payload(at)["figure"]["data"]]
         assert any("target" in name.lower() and ": $" in name for name in names), names
         assert any(name.startswith("Scenario") for name in names), names
 

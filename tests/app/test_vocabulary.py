@@ -17,6 +17,7 @@ from dashboard.app.screens.tracker_controls import PRESET_LABELS
 from dashboard.cli.main import build_parser
 from dashboard.cli.scenario import request_from
 from dashboard.ingest.store import PREFER_CHOICES
+from tests.support import live_apptest as live
 from tests.support.paths import APP
 
 
@@ -58,13 +59,11 @@ def test_page_widgets_offer_the_vocabulary_in_its_order():
     method = at.radio(key="method")
     assert method.options == [METHOD_LABELS[m] for m in vocab.METHODS]
     assert method.value == vocab.DEFAULT_METHOD
-    multiple = at.slider(key="multiple")
-    assert multiple.value == vocab.DEFAULT_MULTIPLE
-    assert (multiple.min, multiple.max) == vocab.MULTIPLE_RANGE
-    assert at.slider(key="target_year").value == vocab.DEFAULT_TARGET_YEAR
-    growth = at.slider(key="growth")
-    assert (growth.min, growth.max) == vocab.GROWTH_RANGE
-    assert (at.slider(key="volatility").min, at.slider(key="volatility").max) == (
-        vocab.VOLATILITY_RANGE
-    )
-    assert (at.slider(key="shock_size").min, at.slider(key="shock_size").max) == vocab.SHOCK_RANGE
+    # The sliders are the live component's range inputs: what Python sent it.
+    sliders, values = live.sliders(at), live.values(at)
+    assert values["multiple"] == vocab.DEFAULT_MULTIPLE
+    assert (sliders["multiple"]["min"], sliders["multiple"]["max"]) == vocab.MULTIPLE_RANGE
+    assert values["target_year"] == vocab.DEFAULT_TARGET_YEAR
+    assert (sliders["growth"]["min"], sliders["growth"]["max"]) == vocab.GROWTH_RANGE
+    assert (sliders["volatility"]["min"], sliders["volatility"]["max"]) == vocab.VOLATILITY_RANGE
+    assert (sliders["shock_size"]["min"], sliders["shock_size"]["max"]) == vocab.SHOCK_RANGE

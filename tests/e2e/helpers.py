@@ -6,6 +6,7 @@ the journeys use (sliders by keyboard, selectboxes by option label).
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import Any
 
@@ -16,8 +17,13 @@ from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
 DEBOUNCE_MS = 210
 #: Streamlit's own e2e tests give a run this long (a cold first run on a busy 2-core machine).
 APP_TIMEOUT_MS = 25_000
-#: The tracker's main chart (``st.plotly_chart(..., key="tracker_chart")``).
+#: The tracker's chart, drawn by the live scenario component (either view).
 TRACKER_CHART = "tracker_chart"
+#: Chart "keys" that name the live component's chart (the tracker's two views).
+_LIVE_CHARTS = {TRACKER_CHART, "probability_chart"}
+_LIVE_CHART = ".st-key-live_scenario .tdl-chart.js-plotly-plot"
+#: The live component waits this long after a release before it commits (live_scenario.js).
+COMMIT_MS = 250
 
 # Plotly keeps the decoded arrays in ``_fullData``; ``gd.data`` keeps plotly.py's base64
 # typed-array form, so reading ``data`` would compare encodings, not numbers.
@@ -51,6 +57,16 @@ def open_app(page: Page, url: str) -> None:
     page.goto(url)
     page.locator("[data-testid='stAppViewContainer']").wait_for(state="attached")
     wait_for_app_run(page, initial_wait_ms=0)
+    wait_for_live_chart(page)
+
+
+def wait_for_live_chart(page: Page) -> None:
+    """If the page has the live scenario component, wait until its script has run and Plotly
+    (loaded by URL, after the app's run) has drawn its chart."""
+    if page.locator(".st-key-live_scenario").count():
+        page.locator(".st-key-live_scenario .tdl-chart .main-svg").first.wait_for(
+            state="attached", timeout=APP_TIMEOUT_MS
+        )
 
 
 def expect_no_exception(page: Page) -> None:
@@ -65,24 +81,35 @@ def by_key(page: Page, key: str) -> Locator:
 
 
 def metric_value(page: Page, label_start: str) -> str:
-    return metric(page, label_start).get_by_test_id("stMetricValue").inner_text()
+    """The value of the first KPI card (the live component's) whose label starts so."""
+    return metric(page, label_start).locator(".tdl-card-value").inner_text()
 
 
 def metric(page: Page, label_start: str) -> Locator:
-    """The first ``st.metric`` whose label starts with ``label_start``."""
-    return page.get_by_test_id("stMetric").filter(has_text=label_start).first
+    """The first live KPI card whose label starts with ``label_start``."""
+    label = page.locator(".tdl-card-label").filter(
+        has_text=re.compile("^" + re.escape(label_start))
+    )
+    return page.locator(".tdl-card").filter(has=label).first
 
 
 def kpis(page: Page) -> dict[str, str]:
-    """Every ``st.metric`` on the page as {label: value}."""
+    """Every KPI card on the page as {label: value}."""
     out = {}
-    for m in page.get_by_test_id("stMetric").all():
-        label = m.get_by_test_id("stMetricLabel").inner_text().strip()
-        out[label] = m.get_by_test_id("stMetricValue").inner_text().strip()
+    for m in page.locator(".tdl-card").all():
+        label = m.locator(".tdl-card-label").inner_text().strip()
+        out[label] = m.locator(".tdl-card-value").inner_text().strip()
     return out
 
 
+def live_slider(page: Page, name: str) -> Locator:
+    """The live component's range input ``name`` (growth, multiple, target_year, ...)."""
+    return page.locator(f".tdl-control input[data-name={name}]")
+
+
 def chart_selector(chart_key: str = TRACKER_CHART) -> str:
+    if chart_key in _LIVE_CHARTS:
+        return _LIVE_CHART
     return f".st-key-{chart_key} .js-plotly-plot"
 
 
@@ -152,11 +179,14 @@ class SentElements:
 
 
 def press_slider(page: Page, key: str, arrow: str, times: int) -> None:
-    """Move the slider with ``key`` by ``times`` steps with the keyboard, then wait for the run."""
-    by_key(page, key).get_by_role("slider").focus()
+    """Move the slider ``key`` by ``times`` steps with the keyboard, then wait for the run: the
+    live component's range input of that name if there is one, else the keyed st.slider."""
+    live = live_slider(page, key)
+    slider = live if live.count() else by_key(page, key).get_by_role("slider")
+    slider.focus()
     for _ in range(times):
         page.keyboard.press(arrow)
-    wait_for_app_run(page)
+    wait_for_app_run(page, initial_wait_ms=COMMIT_MS + DEBOUNCE_MS if live.count() else DEBOUNCE_MS)
 
 
 def selectbox_options(page: Page, key: str) -> list[str]:

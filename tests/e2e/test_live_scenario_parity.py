@@ -217,3 +217,45 @@ def test_browser_math_matches_the_public_functions(browser) -> None:
     combos = _combos(N_PUBLIC, seed=7)
     expected = [_public_reference(c) for c in combos]
     _assert_parity(expected, _run_in_browser(browser, combos), combos)
+
+
+def test_number_formats_match_dashboard_formatting(browser) -> None:
+    """One number format (issue #14): the component's formatUsd/formatPct write what
+    ``dashboard.formatting`` writes, on 5,000 random values across every unit, sign and
+    rounding edge (x.x5 halves included), so a card, a slider's value and the chart's labels
+    drawn in the browser read exactly as Python's sentences and tables."""
+    from dashboard.formatting import format_pct, format_usd
+
+    rng = np.random.default_rng(14)
+    usd = [float(v) for v in 10 ** rng.uniform(0, 13.5, 2500) * rng.choice([-1, 1], 2500)]
+    usd += [0.0, 999_999.0, 1e6, 43.82e9, 87.64e9, 131.46e9, 1.25e12, 48.75e9, 999.95e9]
+    pct = [float(v) for v in rng.uniform(-0.8, 2.0, 2500)]
+    pct += [0.0, 0.125, 0.1325, -0.05, 0.0005, 0.585, 0.53, 1.0]
+    live_js = (ROOT / "dashboard" / "app" / "live" / "live_scenario.js").read_text("utf-8")
+    page = browser.new_page()
+    try:
+        page.goto("about:blank")
+        page.add_script_tag(
+            content=JS.read_text(encoding="utf-8") + "\n" + live_js
+            + "\nwindow.__fmt = {formatUsd, formatPct};",
+            type="module",
+        )  # fmt: skip
+        page.wait_for_function("window.__fmt !== undefined")
+        got = page.evaluate(
+            """([usd, pct]) => ({
+                usd: usd.map((v) => window.__fmt.formatUsd(v)),
+                pct0: pct.map((v) => window.__fmt.formatPct(v, 0)),
+                pct1: pct.map((v) => window.__fmt.formatPct(v)),
+                signed: pct.map((v) => window.__fmt.formatPct(v, 1, true)),
+            })""",
+            [usd, pct],
+        )
+    finally:
+        page.close()
+    mismatches = [(v, format_usd(v), g) for v, g in zip(usd, got["usd"], strict=True)
+                  if format_usd(v) != g]  # fmt: skip
+    for key, kwargs in (("pct0", {"digits": 0}), ("pct1", {}), ("signed", {"signed": True})):
+        mismatches += [(v, format_pct(v, **kwargs), g)
+                       for v, g in zip(pct, got[key], strict=True)
+                       if format_pct(v, **kwargs) != g]  # fmt: skip
+    assert not mismatches, mismatches[:10]

@@ -12,15 +12,22 @@
 //   revision      adopt `values` only when this changes (first mount, reset, a link), so an
 //                 older echo of our own commit cannot pull a slider back
 //   values        {target_year, multiple, growth (%), volatility (%), shock_year, shock_size (%)}
-//   controls      [{name, label, min, max, step, unit: "year"|"pct"|"times", help}]
-//   model         {latestYear, latestValue, horizon, firstYear, sigma (estimated, fraction),
-//                  z, logRelTol, reachRelTol, target: {fixed, value, baseValue, year}}
+//   controls      [{name, label, min, max, step, unit: "year"|"pct"|"times", help, disabled,
+//                  digits}]; `controlsKey` names them: another set rebuilds the inputs
+//   model         {latestYear, latestValue, horizon, firstYear, sigma (used when volManual is
+//                  false, fraction), growth (Python's exact rate, used until the growth slider
+//                  moves), volManual, z, logRelTol, reachRelTol,
+//                  target: {fixed, value, baseValue, year}}
 //   figure        {data, layout} from charts/, traces tagged meta: band90_hi, band90_lo,
 //                 band50_hi, band50_lo, scenario, required, target, chance; `targetShape`
 //                 and `targetNote` indexes of the target-year line and its label
 //   view          "trade" | "chance"
 //   labels        card and trace labels with {year}, {value}, {growth} placeholders
-//   kpis          [{label, value, help}] computed by Python and shown as they are (e.g. latest)
+//   kpis          [{id, label, value, help}] computed by Python for the committed values; while a
+//                 slider moves, the cards with ids target, progress, required, reached, chance,
+//                 year50 and year90 are recomputed here
+//   live          false: recompute nothing (bootstrap, both methods, no projection); show the
+//                 kpis and figure as sent, and `note` saying so
 //   plotlyUrl     where plotly.min.js is served (once, cached by the browser)
 
 const BN = 1e9;
@@ -46,6 +53,21 @@ function loadPlotly(url) {
 }
 
 // The same text as dashboard/formatting.py: "$43.8 bn", "12.5%", minus sign U+2212.
+// Python's format() rounds an exact tie to even (f"{12.5:.0f}" is "12", f"{1.25:.1f}" "1.2");
+// toFixed rounds it up. A double is a tie only if its exact decimal expansion (which toFixed
+// gives up to 100 digits) ends in a 5 right after the last kept digit.
+export function fixed(x, digits) {
+  if (x < 0 || Object.is(x, -0)) return `-${fixed(-x, digits)}`;
+  const exact = x.toFixed(Math.min(100, digits + 60));
+  const cut = exact.length - (digits + 60) + digits;
+  const tail = exact.slice(cut).replace(".", "");
+  if (!/^50*$/.test(tail)) return x.toFixed(digits);
+  const kept = exact.slice(0, cut).replace(/\.$/, "");
+  const last = Number(kept[kept.length - 1]);
+  if (last % 2 === 0) return kept;
+  return x.toFixed(digits); // odd: rounding up (what toFixed does on a tie) gives the even digit
+}
+
 function groupThousands(text) {
   const [whole, frac] = text.split(".");
   const grouped = whole.replace(/\B(?=(\d{3})+(?!\d))/g, ",");
@@ -57,14 +79,14 @@ export function formatUsd(value, digits = 1) {
   const sign = value < 0 ? "\u2212" : "";
   const v = Math.abs(value);
   for (const [size, unit] of [[1e12, "tn"], [1e9, "bn"], [1e6, "m"]]) {
-    if (v >= size) return `${sign}$${groupThousands((v / size).toFixed(digits))} ${unit}`;
+    if (v >= size) return `${sign}$${groupThousands(fixed(v / size, digits))} ${unit}`;
   }
-  return `${sign}$${groupThousands(v.toFixed(0))}`;
+  return `${sign}$${groupThousands(fixed(v, 0))}`;
 }
 
 export function formatPct(rate, digits = 1, signed = false) {
   if (rate === null || rate === undefined || Number.isNaN(rate)) return "n/a";
-  const body = (rate * 100).toFixed(digits);
+  const body = fixed(rate * 100, digits);
   const text = signed && !body.startsWith("-") ? `+${body}%` : `${body}%`;
   return text.replace("-", "\u2212");
 }
@@ -79,12 +101,20 @@ function shown(control, value) {
   return String(value);
 }
 
-function build(parent, data) {
-  const root = document.createElement("div");
-  root.className = "tdl-root";
-  const controls = document.createElement("div");
-  controls.className = "tdl-controls";
+function showValues(state, values) {
+  for (const { input, output, control } of Object.values(state.inputs)) {
+    const text = shown(control, values[control.name]);
+    if (output.textContent !== text) {
+      output.textContent = text;
+      input.setAttribute("aria-valuetext", text);
+    }
+  }
+}
+
+function buildControls(root, data) {
+  const state = root[STATE];
   const inputs = {};
+  const boxes = [];
   for (const c of data.controls) {
     const id = `tdl-${c.name}-${Math.random().toString(36).slice(2, 8)}`;
     const box = document.createElement("div");
@@ -98,38 +128,70 @@ function build(parent, data) {
     const input = document.createElement("input");
     Object.assign(input, { type: "range", id, min: c.min, max: c.max, step: c.step });
     input.dataset.name = c.name;
+    input.disabled = Boolean(c.disabled);
     if (c.help) input.title = c.help;
     const head = document.createElement("div");
     head.className = "tdl-head";
     head.append(label, output);
     box.append(head, input);
-    controls.append(box);
+    boxes.push(box);
     inputs[c.name] = { input, output, control: c };
-  }
-  const cards = document.createElement("div");
-  cards.className = "tdl-cards";
-  cards.setAttribute("aria-live", "polite");
-  const chart = document.createElement("div");
-  chart.className = "tdl-chart";
-  chart.setAttribute("role", "img");
-  root.append(controls, cards, chart);
-  parent.append(root);
-  root[STATE] = { inputs, cards, chart, values: {}, revision: null, pending: 0, timer: null };
-
-  const state = root[STATE];
-  for (const { input, control } of Object.values(inputs)) {
     input.addEventListener("input", () => {
-      state.values[control.name] = Number(input.value);
-      schedule(root);
+      state.values[c.name] = Number(input.value);
+      moved(root);
     });
     input.addEventListener("change", () => {
-      state.values[control.name] = Number(input.value);
+      state.values[c.name] = Number(input.value);
       clearTimeout(state.timer);
       // One commit per gesture: a keyboard user holding an arrow key fires many changes.
       state.timer = setTimeout(() => commit(root), state.data.debounceMs ?? 250);
     });
   }
+  state.controls.replaceChildren(...boxes);
+  state.inputs = inputs;
+  state.controlsKey = data.controlsKey;
+}
+
+function build(parent, data) {
+  const root = document.createElement("div");
+  root.className = "tdl-root";
+  const cards = document.createElement("div");
+  cards.className = "tdl-cards";
+  cards.setAttribute("aria-live", "polite");
+  const chart = document.createElement("div");
+  chart.className = "tdl-chart";
+  // A figure, not an img: an img's children are presentational, and Plotly's are focusable.
+  chart.setAttribute("role", "figure");
+  const note = document.createElement("p");
+  note.className = "tdl-note";
+  const controls = document.createElement("div");
+  controls.className = "tdl-controls";
+  root.append(cards, chart, note, controls);
+  parent.append(root);
+  root[STATE] = {
+    inputs: {}, cards, chart, note, controls, values: {}, revision: null, pending: 0,
+    timer: null, lastDraw: -Infinity,
+  };
   return root;
+}
+
+// An input event: the outputs now; the chart at once, or at the next frame when one was drawn
+// within this frame already (a drag fires several inputs a frame).
+function moved(root) {
+  const state = root[STATE];
+  if (!state.data.live) {
+    showValues(state, { ...state.data.values, ...state.values });
+    return;
+  }
+  if (state.pending) return;
+  if (performance.now() - state.lastDraw > 16) {
+    draw(root);
+    return;
+  }
+  state.pending = requestAnimationFrame(() => {
+    state.pending = 0;
+    draw(root);
+  });
 }
 
 function commit(root) {
@@ -137,31 +199,27 @@ function commit(root) {
   state.setStateValue("scenario", { ...state.values, revision: state.revision });
 }
 
-function schedule(root) {
-  const state = root[STATE];
-  if (state.pending) return;
-  // Coalesce the input events of one frame into one redraw.
-  state.pending = requestAnimationFrame(() => {
-    state.pending = 0;
-    draw(root);
-  });
-}
-
-export function compute(model, values) {
+export function compute(model, values, sent = {}) {
   const t = model.target;
   const targetValue = t.fixed ? t.value : t.baseValue * values.multiple;
   const targetYear = t.year ?? values.target_year;
   const shockOn = values.shock_year !== null && values.shock_year !== undefined;
-  const sigma = values.volatility === null || values.volatility === undefined
+  const manual = model.volManual ?? true;
+  const sigma = !manual || values.volatility === null || values.volatility === undefined
     ? model.sigma
     : values.volatility / 100;
+  // Python's exact rate (a preset's, the slider shows it rounded) until the slider moves.
+  const growth = model.growth !== null && model.growth !== undefined && values.growth === sent.growth
+    ? model.growth
+    : values.growth / 100;
   return {
     targetValue,
     targetYear,
+    growth,
     ...scenario({
       latestYear: model.latestYear,
       latestValue: model.latestValue,
-      growth: values.growth / 100,
+      growth,
       sigma,
       targetValue,
       targetYear,
@@ -204,21 +262,29 @@ function updateCards(state, specs) {
   });
 }
 
-function cardsFor(data, r) {
+function cardsFor(data, r, values) {
   const L = data.labels;
+  const specs = data.kpis.map((k) => [k.label, k.value, k.help]);
+  if (!r) return specs;
   const horizon = data.model.horizon;
   const y = r.targetYear;
   const never = fill(L.never, { year: horizon });
-  return [
-    ...data.kpis.map((k) => [k.label, k.value, k.help]),
-    [fill(L.target, { year: y }), formatUsd(r.targetValue), L.targetHelp],
-    [L.progress, formatPct(data.model.latestValue / r.targetValue, 0)],
-    [fill(L.required, { year: y }), formatPct(r.requiredGrowth)],
-    [L.reached, r.yearReached === null ? never : String(r.yearReached)],
-    [fill(L.chance, { year: y }), formatPct(r.probabilityAtTarget, 0), L.chanceHelp],
-    [L.year50, r.year50 === null ? fill(L.after, { year: horizon }) : String(r.year50)],
-    [L.year90, r.year90 === null ? fill(L.after, { year: horizon }) : String(r.year90)],
-  ];
+  const live = {
+    target: [fill(L.target, { year: y, multiple: formatTimes(values.multiple) }),
+      formatUsd(r.targetValue)],
+    progress: [L.progress, formatPct(data.model.latestValue / r.targetValue, 0)],
+    required: [fill(L.required, { year: y }), formatPct(r.requiredGrowth)],
+    reached: [L.reached, r.yearReached === null ? never : String(r.yearReached)],
+    chance: [fill(L.chance, { year: y }), formatPct(r.probabilityAtTarget, 0)],
+    year50: [L.year50, r.year50 === null ? fill(L.after, { year: horizon }) : String(r.year50)],
+    year90: [L.year90, r.year90 === null ? fill(L.after, { year: horizon }) : String(r.year90)],
+  };
+  return data.kpis.map((k, i) => (k.id in live ? [...live[k.id], k.help] : specs[i]));
+}
+
+// "2×", "2.5×": a multiple as Python's f"{m:g}×" writes it (one decimal at most on the slider).
+function formatTimes(m) {
+  return String(Number(Number(m).toFixed(1)));
 }
 
 function upTo(xs, ys, last) {
@@ -244,7 +310,7 @@ function patchFigure(data, r) {
       [t.x, t.y] = upTo(r.years, r.fan[band].map(bn), xEnd);
     } else if (role === "scenario") {
       [t.x, t.y] = upTo(r.years, r.median.map(bn), xEnd);
-      t.name = fill(L.scenarioTrace, { growth: formatPct(data.current.growth / 100) });
+      t.name = fill(L.scenarioTrace, { growth: formatPct(r.growth) });
     } else if (role === "required") {
       const xs = [];
       const ys = [];
@@ -258,6 +324,7 @@ function patchFigure(data, r) {
       t.x = [model.firstYear, xEnd];
       t.y = [bn(r.targetValue), bn(r.targetValue)];
       t.name = fill(L.targetTrace, { value: formatUsd(r.targetValue) });
+      t.hovertemplate = `${t.name}<extra></extra>`;
     } else if (role === "chance") {
       t.x = r.years.slice(1);
       t.y = r.probability.map((p) => p * 100);
@@ -305,21 +372,25 @@ function draw(root) {
   const state = root[STATE];
   const data = state.data;
   const values = { ...data.values, ...state.values };
-  data.current = values;
-  for (const { input, output, control } of Object.values(state.inputs)) {
-    output.textContent = shown(control, values[control.name]);
-    input.setAttribute("aria-valuetext", output.textContent);
-  }
-  const r = compute(data.model, values);
-  updateCards(state, cardsFor(data, r));
-  state.chart.setAttribute("aria-label", fill(data.labels.chartLabel, {
-    value: formatUsd(r.targetValue),
-    year: r.targetYear,
-    chance: formatPct(r.probabilityAtTarget, 0),
-  }));
-  const { traces, layout } = patchFigure(data, r);
+  showValues(state, values);
+  const r = data.live ? compute(data.model, values, data.values) : null;
+  updateCards(state, cardsFor(data, r, values));
   const Plotly = window.Plotly;
+  let traces = data.figure.data;
+  let layout = data.figure.layout;
+  if (r) {
+    ({ traces, layout } = patchFigure(data, r));
+    const template = data.view === "chance" ? data.labels.chanceLabel : data.labels.chartLabel;
+    state.chart.setAttribute("aria-label", fill(template, {
+      value: formatUsd(r.targetValue),
+      year: r.targetYear,
+      chance: formatPct(r.probabilityAtTarget, 0),
+    }));
+  } else {
+    state.chart.setAttribute("aria-label", data.note || "Trade and the target");
+  }
   if (Plotly) {
+    state.lastDraw = performance.now();
     Plotly.react(state.chart, traces, themed(layout, state.theme), data.config || {});
     state.draws = (state.draws || 0) + 1;
     root.dataset.draws = String(state.draws);
@@ -332,15 +403,23 @@ export default function liveScenario({ data, parentElement, setStateValue }) {
   state.data = data;
   state.setStateValue = setStateValue;
   state.theme = readTheme(root);
-  if (state.revision !== data.revision) {
-    // A new revision from Python (first mount, a reset, a link): take its values. Otherwise keep
-    // what the hand set, which Python may not have seen yet.
+  const rebuilt = state.controlsKey !== data.controlsKey;
+  if (rebuilt) buildControls(root, data);
+  if (rebuilt || state.revision !== data.revision) {
+    // A new revision from Python (first mount, a reset, a link, Back): take its values.
+    // Otherwise keep what the hand set, which Python may not have seen yet.
     state.revision = data.revision;
     state.values = { ...data.values };
     for (const { input, control } of Object.values(state.inputs)) {
       input.value = String(data.values[control.name]);
     }
   }
+  for (const { input, control } of Object.values(state.inputs)) {
+    const c = data.controls.find((x) => x.name === control.name) || control;
+    Object.assign(input, { min: c.min, max: c.max, step: c.step, disabled: Boolean(c.disabled) });
+  }
+  state.note.textContent = data.note || "";
+  state.note.hidden = !data.note;
   if (window.Plotly) {
     draw(root);
   } else {

@@ -32,11 +32,14 @@ class Control:
     step: float
     unit: str
     help: str = ""
+    disabled: bool = False
+    digits: int = 1  # decimals shown for a "pct" value
 
     def as_dict(self) -> dict[str, Any]:
         return {
             "name": self.name, "label": self.label, "min": self.min, "max": self.max,
             "step": self.step, "unit": self.unit, "help": self.help,
+            "disabled": self.disabled, "digits": self.digits,
         }  # fmt: skip
 
 
@@ -86,14 +89,23 @@ def model_payload(
     horizon: int,
     sigma: float,
     target: LiveTarget,
+    growth: float | None = None,
+    vol_manual: bool = True,
 ) -> dict[str, Any]:
-    """The numbers the browser's closed form starts from, and Python's constants."""
+    """The numbers the browser's closed form starts from, and Python's constants.
+
+    ``growth`` is the rate Python used (a fraction): a preset's exact rate, where the slider
+    shows it rounded to 0.1 point; the browser uses it until the growth slider moves.
+    ``vol_manual`` False: the volatility is ``sigma`` (estimated), not the disabled slider's.
+    """
     return {
         "latestYear": int(latest_year),
         "latestValue": float(latest_value),
         "firstYear": int(first_year),
         "horizon": int(horizon),
         "sigma": float(sigma),
+        "growth": None if growth is None else float(growth),
+        "volManual": bool(vol_manual),
         "z": list(FAN_Z),
         "logRelTol": LOG_REACH_TOLERANCE,
         "reachRelTol": REACH_TOLERANCE,
@@ -112,8 +124,15 @@ def live_payload(
     labels: dict[str, str],
     kpis: list[dict[str, str]],
     plotly_url: str,
+    live: bool = True,
+    note: str | None = None,
 ) -> dict[str, Any]:
-    """Everything the component draws from; see the contract at the top of live_scenario.js."""
+    """Everything the component draws from; see the contract at the top of live_scenario.js.
+
+    ``live`` False: the browser does not recompute (the bootstrap, both methods, no
+    projection); it shows ``kpis`` and the figure as sent, with ``note`` saying so, and Python
+    redraws them when a slider is released.
+    """
     missing = {c.name for c in controls} - set(values)
     if missing:
         raise ValueError(f"no value for control(s): {', '.join(sorted(missing))}")
@@ -127,5 +146,8 @@ def live_payload(
         "labels": labels,
         "kpis": kpis,
         "plotlyUrl": plotly_url,
+        "live": bool(live),
+        "note": note,
+        "controlsKey": "|".join(c.name for c in controls),
         "config": {"displaylogo": False, "responsive": True},
     }

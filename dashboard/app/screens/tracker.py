@@ -7,6 +7,7 @@ its navigation, and the code lives in a module (imported once) rather than in th
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
 
@@ -25,9 +26,12 @@ from dashboard.analysis.outlook import (
 from dashboard.analysis.scenario import (
     DEFAULT_MULTIPLE,
     DEFAULT_TARGET_YEAR,
+    GROWTH_RANGE,
     METHODS,
     MIN_TREND_OBSERVATIONS,
     MULTIPLE_RANGE,
+    SHOCK_RANGE,
+    VOLATILITY_RANGE,
     Controls,
     Scenario,
     default_base_year,
@@ -60,15 +64,24 @@ from dashboard.app.cache import (
 from dashboard.app.downloads import download_buttons
 from dashboard.app.fetch_panel import complete_history, empty_state
 from dashboard.app.links import check_url, share_link
+from dashboard.app.live.payload import (
+    Control,
+    LiveTarget,
+    figure_payload,
+    live_payload,
+    model_payload,
+)
+from dashboard.app.live.vendor import PLOTLY_URL
 from dashboard.app.plain import plain
+from dashboard.app.screens import tracker_live as live_part
 from dashboard.app.screens.tracker_controls import (
     CHART_VIEWS,
     OUTPUT_FRAGMENT,
     PRESET_LABELS,
-    custom_growth_from_link,
-    growth_slider,
+    growth_value,
     preset_control,
-    shock_controls,
+    session_value,
+    shock_values,
     unless_set,
     url_specs,
     volatility_control,
@@ -153,10 +166,6 @@ def _pair_setup(version: tuple[str, str, int], pair_code: str) -> _PairSetup:
 _NAMED_BASES = ("upload", "baci")
 
 
-def _chart(fig: go.Figure) -> None:
-    st.plotly_chart(fig, key="tracker_chart", config={"displaylogo": False})
-
-
 @dataclass
 class _View:
     """One run's view of the pair: which statistics it can be tracked on and their setup.
@@ -236,27 +245,16 @@ def _view(pair: Pair) -> _View:
     return _View(pair, upload, bases, dict(setup.by_basis), setup.targets)
 
 
-def _target_from_url(view: _View) -> None:
-    """Keep the session's target one of this pair's: the link's ``target=<id>`` if it names one,
-    else the pair's first (its newest open declared target, or your own when none was declared).
+def _target_valid(view: _View) -> None:
+    """Keep the session's target one of this pair's (the link's ``target=<id>`` has been read by
+    :func:`~dashboard.app.screens.tracker_live.adopt_url`): else the pair's first, its newest
+    open declared target, or your own when none was declared.
 
     Not a bound widget: a bound selectbox writes its option's *label* into the URL, and a link
-    should name the target by its registry id. :func:`_target_to_url` writes it back.
+    should name the target by its registry id.
     """
-    ids = view.target_ids
-    if st.session_state.get("target") in ids:
-        return
-    linked = st.query_params.get("target")
-    st.session_state["target"] = linked if linked in ids else ids[0]
-
-
-def _target_to_url(view: _View, chosen: str) -> None:
-    """``target=<id>`` in the address bar, left out for the pair's default (as bound widgets do)."""
-    if chosen == view.target_ids[0]:
-        if "target" in st.query_params:
-            del st.query_params["target"]
-    elif st.query_params.get("target") != chosen:
-        st.query_params["target"] = chosen
+    if st.session_state.get("target") not in view.target_ids:
+        st.session_state["target"] = view.target_ids[0]
 
 
 def _control_widgets(view: _View) -> tuple[Controls, TrackedTarget | None]:
@@ -272,7 +270,6 @@ def _control_widgets(view: _View) -> tuple[Controls, TrackedTarget | None]:
         key="target",
         help="The targets declared for this pair (newest open one first), or your own.",
     )
-    _target_to_url(view, target)
     declared = view.target_for(target)
     basis = c2.selectbox(
         "Statistics basis",
@@ -290,11 +287,10 @@ def _control_widgets(view: _View) -> tuple[Controls, TrackedTarget | None]:
             icon=":material/warning:",
         )
         st.stop()
-    custom_growth_from_link(b.series)
     preset = preset_control(c3)
 
     first_target_year = view.first_target_year
-    s1, s2, s3 = st.columns(3)
+    s1, _ = st.columns(2)
     if declared is None:
         base_year = s1.selectbox(
             "Base year",
@@ -302,46 +298,30 @@ def _control_widgets(view: _View) -> tuple[Controls, TrackedTarget | None]:
             **unless_set("base_year", index=years.index(default_base_year(years))),
             key="base_year",
             bind="query-params",
-            help="Your target is the base year's value times the multiple.",
+            help="Your target is the base year's value times the multiple (the multiple's "
+            "slider is under the chart).",
         )
-        multiple = s1.slider(
-            "Multiple of the base year",
-            *MULTIPLE_RANGE,
-            step=0.1,
-            **unless_set("multiple", value=DEFAULT_MULTIPLE),
-            key="multiple",
-            bind="query-params",
-            format="%.1f×",
-            help="2.0 = doubling.",
-        )
+        multiple = session_value("multiple", DEFAULT_MULTIPLE, *MULTIPLE_RANGE, 0.1)
     else:
         base_year = declared.base_year if declared.base_year is not None else years[-1]
         multiple = declared.multiple if declared.multiple is not None else DEFAULT_MULTIPLE
     if declared is not None and declared.year is not None:
         target_year = declared.year
-        s2.markdown(f"**Target year {target_year}**, as declared.")
     else:
-        assumed = declared is not None
-        target_year = s2.slider(
-            "Target year (assumption)" if assumed else "Target year (your choice)",
-            first_target_year,
-            HORIZON_YEAR,
-            **unless_set("target_year", value=max(DEFAULT_TARGET_YEAR, first_target_year)),
-            key="target_year",
-            bind="query-params",
-            help="No year was given for this target; 2030 is this dashboard's assumption."
-            if assumed
-            else "The year your own target should be met by.",
+        default_year = max(DEFAULT_TARGET_YEAR, first_target_year)
+        target_year = int(
+            session_value("target_year", default_year, first_target_year, HORIZON_YEAR, 1)
         )
+        st.session_state["target_year"] = target_year
     growth = 0.0  # unused: nothing is projected
     can_project = first_target_year <= target_year and years[-1] < target_year
     if can_project:
         value = declared.value_usd if declared else float(b.series[base_year]) * multiple
         presets = scenario_presets(b.series, value, target_year)
-        growth = growth_slider(presets, preset, s3)
+        growth = growth_value(presets, preset)
 
     with st.expander("Uncertainty and shocks", icon=":material/tune:"):
-        u1, u2, u3 = st.columns(3)
+        u1, u2 = st.columns(2)
         sigma = b.estimate.sigma
         vol_manual, volatility = volatility_control(None if sigma is None else sigma * 100, u1)
         method = u2.radio(
@@ -354,7 +334,8 @@ def _control_widgets(view: _View) -> tuple[Controls, TrackedTarget | None]:
             "normal distribution.",
         )
         compare = u2.toggle("Show both methods", key="compare", bind="query-params")
-        shock_year, shock_size = shock_controls(first_target_year, HORIZON_YEAR, u3, u3)
+        u1.caption("The volatility and shock sliders are under the chart.")
+        shock_year, shock_size = shock_values(first_target_year, HORIZON_YEAR)
     controls = Controls(
         basis, int(base_year), float(multiple), int(target_year), preset, growth, vol_manual,
         volatility, method, compare, shock_year, shock_size, target,
@@ -390,7 +371,8 @@ def tracker_view(pair: Pair) -> None:
         empty_state(pair, key="tracker")  # what is missing, and the fetch, right here
         st.stop()
     check_url("tracker", view.url_specs)
-    _target_from_url(view)
+    live_part.adopt_url(view.url_specs)
+    _target_valid(view)
     _tracker_fragment(pair)
 
 
@@ -457,14 +439,23 @@ def _tracker_fragment(pair: Pair) -> None:
     values; on a phone the verdict and the chart come before any control.
     """
     view = _view(pair)
+    _target_valid(view)
     answer = st.container()
     with st.container(border=True):
         controls, declared = _control_widgets(view)
+    first = view.first_target_year
+    # The address bar: what the user chose in this run (a target, a preset), in one message.
+    live_part.sync_url({
+        "target_default": view.target_ids[0], "own": declared is None,
+        "year_free": declared is None or declared.year is None,
+        "target_year_default": max(DEFAULT_TARGET_YEAR, first), "vol_manual": controls.vol_manual,
+        "shock_year_default": min(HORIZON_YEAR, first + 1),
+    })  # fmt: skip
     with answer:
-        _answer(view, controls, declared)
+        _answer(view, controls, declared, _Live(view, controls, declared, controls.vol_manual))
 
 
-def _answer(view: _View, controls: Controls, declared: TrackedTarget | None) -> None:
+def _answer(view: _View, controls: Controls, declared: TrackedTarget | None, live: _Live) -> None:
     pair = view.pair
     b = view.basis_for(controls.basis)
     as_of = date.today().year
@@ -512,7 +503,7 @@ def _answer(view: _View, controls: Controls, declared: TrackedTarget | None) -> 
             )
         fig = history_figure(b.obs, view.basis_name(controls.basis), target.value_usd, year,
                              target.id)  # fmt: skip
-        _chart(fig)
+        live.mount(fig, year, kpis=[], live=False, note=_SERVER_NOTE["history"])
         if controls.basis not in _NAMED_BASES:
             st.markdown(origin)
         return
@@ -532,6 +523,9 @@ def _answer(view: _View, controls: Controls, declared: TrackedTarget | None) -> 
         done = _compute(b, scenario)
     except ScenarioError as exc:
         st.warning(f"This scenario cannot be computed: {plain(exc)}.", icon=":material/warning:")
+        fig = history_figure(b.obs, view.basis_name(controls.basis), target.value_usd, year,
+                             target.id)  # fmt: skip
+        live.mount(fig, year, kpis=[], live=False, note=_SERVER_NOTE["history"])
         return
     scenario, result, outlook = done.scenario, done.result, done.outlook
     growth = scenario.growth
@@ -547,7 +541,7 @@ def _answer(view: _View, controls: Controls, declared: TrackedTarget | None) -> 
             "*Uncertainty and shocks*.",
             icon=":material/warning:",
         )
-    _kpis(result, outlook, target)
+    cards = _kpis(result, outlook, target)
     st.caption(f"Growth used: **{format_pct(growth.rate)}** a year. {to_markdown(growth.label)}.")
 
     # One chart at a time, chosen here: only the chosen chart is built, sent and drawn on each
@@ -569,6 +563,19 @@ def _answer(view: _View, controls: Controls, declared: TrackedTarget | None) -> 
     # `required` does not stop an empty URL value (`/?view=`) from seeding None on the first run
     # (Streamlit 1.67): show the default chart; the URL notice has said the value was ignored.
     chart_view = chart_view or "trade"
+    # The closed form is recomputed in the browser while a slider moves; the bootstrap (and the
+    # two methods side by side) only here, when a slider is released.
+    is_live = method == "closed" and not compare
+    model = model_payload(
+        latest_year=result.latest_year, latest_value=result.latest_value,
+        first_year=int(result.observations["year"].min()), horizon=inputs.horizon_year,
+        sigma=outlook.volatility, growth=growth.rate, vol_manual=volatility is not None,
+        target=LiveTarget(
+            declared.value_usd if declared is not None else None,
+            result.base_value if declared is None else None,
+            declared.year if declared is not None else None,
+        ),
+    )  # fmt: skip
     download_params = {**parameters(result), **outlook_summary(outlook)}
     today = date.today().isoformat()
     export_lines = [
@@ -580,7 +587,8 @@ def _answer(view: _View, controls: Controls, declared: TrackedTarget | None) -> 
     ]
     if chart_view == "trade":
         tracker_fig = tracker_figure(result, fan=proj.fan)
-        _chart(tracker_fig)
+        live.mount(tracker_fig, inputs.target_year, kpis=cards, live=is_live,
+                   note=None if is_live else _SERVER_NOTE[method], model=model)  # fmt: skip
         if band_clipped(result, proj.fan):
             st.caption(
                 "The chart is scaled to the history and the target; the uncertainty band (or the "
@@ -597,7 +605,10 @@ def _answer(view: _View, controls: Controls, declared: TrackedTarget | None) -> 
         )
     else:
         stem = export_stem("trade-target-probability", pair.code, basis_slug, **name_parts)
-        _chance_view(outlook, inputs.target_year, stem, download_params, export_lines)
+        _chance_view(outlook, inputs.target_year, stem, download_params, export_lines,
+                     lambda fig: live.mount(fig, inputs.target_year, kpis=cards, live=is_live,
+                                            note=None if is_live else _SERVER_NOTE[method],
+                                            model=model))  # fmt: skip
 
     share_link(
         {
@@ -647,8 +658,10 @@ def _chance_view(
     stem: str,
     download_params: dict,
     export_lines: list[str],
+    draw: Callable[[go.Figure], None],
 ) -> None:
-    """The "chance by year" view: probability chart, its summary and its download menu."""
+    """The "chance by year" view: probability chart (drawn by ``draw``), its summary and its
+    download menu."""
     proj, other = outlook.projection, outlook.comparison
     probability_fig = probability_figure(
         proj.curve,
@@ -659,7 +672,7 @@ def _chance_view(
         comparison_name=METHOD_LABELS[other.method] if other else "",
         name=METHOD_LABELS[proj.method],
     )
-    st.plotly_chart(probability_fig, key="probability_chart", config={"displaylogo": False})
+    draw(probability_fig)
     st.markdown(to_markdown(probability_summary(proj)))
     if other is not None:
         st.caption(
@@ -691,37 +704,144 @@ def _target_card_label(target: TrackedTarget) -> str:
     return f"Declared target ({times})" if times else "Declared target"
 
 
-def _kpis(result: TrackerResult, outlook: Outlook, target: TrackedTarget) -> None:
-    """The nine KPI cards, in two rows: where trade stands, then the scenario's outlook."""
+def _kpis(result: TrackerResult, outlook: Outlook, target: TrackedTarget) -> list[dict[str, str]]:
+    """The nine KPI cards (where trade stands, then the scenario's outlook), as Python computes
+    them for the committed values; the live component shows them and, while a slider moves,
+    recomputes all but the latest figure and the historical growth."""
     proj = outlook.projection
     target_year = result.inputs.target_year
-    with st.container(horizontal=True):
-        st.metric(f"Latest ({result.latest_year})", format_usd(result.latest_value), border=True)
-        st.metric(_target_card_label(target), format_usd(result.target_value), border=True)
-        st.metric("Progress", format_pct(result.progress, 0), border=True)
-        st.metric(
-            f"Required growth to {target_year}", format_pct(result.required_cagr), border=True
-        )
-        st.metric(
-            "Historical growth",
-            format_pct(result.historical.rate),
-            border=True,
-            help=result.historical.describe(),
-        )
-    with st.container(horizontal=True):
-        st.metric(
-            "Scenario reaches target",
-            str(result.year_reached) if result.year_reached else f"not by {HORIZON_YEAR}",
-            border=True,
-        )
-        st.metric(
-            f"Chance of target by {target_year}",
-            format_pct(proj.probability_at_target_year, 0),
-            border=True,
-            help="P(value in the target year ≥ target), " + METHOD_LABELS[proj.method].lower(),
-        )
-        st.metric("50% likely by", str(proj.year_50 or f"after {HORIZON_YEAR}"), border=True)
-        st.metric("90% likely by", str(proj.year_90 or f"after {HORIZON_YEAR}"), border=True)
+
+    def card(id_: str, label: str, value: str, help_: str = "") -> dict[str, str]:
+        return {"id": id_, "label": label, "value": value, "help": help_}
+
+    return [
+        card("latest", f"Latest ({result.latest_year})", format_usd(result.latest_value)),
+        card("target", _target_card_label(target), format_usd(result.target_value)),
+        card("progress", "Progress", format_pct(result.progress, 0)),
+        card("required", f"Required growth to {target_year}", format_pct(result.required_cagr)),
+        card("historical", "Historical growth", format_pct(result.historical.rate),
+             result.historical.describe()),
+        card("reached", "Scenario reaches target",
+             str(result.year_reached) if result.year_reached else f"not by {HORIZON_YEAR}"),
+        card("chance", f"Chance of target by {target_year}",
+             format_pct(proj.probability_at_target_year, 0),
+             "P(value in the target year ≥ target), " + METHOD_LABELS[proj.method].lower()),
+        card("year50", "50% likely by", str(proj.year_50 or f"after {HORIZON_YEAR}")),
+        card("year90", "90% likely by", str(proj.year_90 or f"after {HORIZON_YEAR}")),
+    ]  # fmt: skip
+
+
+#: What the component says when it does not recompute in the browser.
+_SERVER_NOTE = {
+    "bootstrap": "Bootstrap: the band and the chances are computed on the server when you "
+    "release a slider.",
+    "closed": "Both methods are shown: the chart and the cards are computed on the server when "
+    "you release a slider.",
+    "history": "Nothing is projected here: the chart and the cards follow when you release a "
+    "slider.",
+}
+
+
+@dataclass
+class _Live:
+    """The live component for this run's controls: its sliders, the target and its labels."""
+
+    view: _View
+    controls: Controls
+    declared: TrackedTarget | None
+    manual_volatility: bool
+
+    def sliders(self) -> list[Control]:
+        first = self.view.first_target_year
+        out = []
+        declared = self.declared
+        if declared is None or declared.year is None:
+            out.append(Control(
+                "target_year",
+                "Target year (assumption)" if declared else "Target year (your choice)",
+                first, HORIZON_YEAR, 1, "year",
+                "No year was given for this target; 2030 is this dashboard's assumption."
+                if declared else "The year your own target should be met by.",
+            ))  # fmt: skip
+        if declared is None:
+            out.append(Control("multiple", "Multiple of the base year", *MULTIPLE_RANGE, 0.1,
+                               "times", "2.0 = doubling."))  # fmt: skip
+        out += [
+            Control("growth", "Scenario growth per year", *GROWTH_RANGE, 0.1, "pct",
+                    "Moving this slider switches the scenario to Custom."),
+            Control("volatility", "Volatility (std dev of annual log growth)",
+                    *VOLATILITY_RANGE, 0.5, "pct",
+                    "How much growth swings from year to year. Turn on 'Set volatility by "
+                    "hand' under Uncertainty and shocks to move it.",
+                    disabled=not self.manual_volatility),
+            Control("shock_year", "Shock year", first, HORIZON_YEAR, 1, "year",
+                    "The year of a one-year fall (or jump) in the level of trade."),
+            Control("shock_size", "Shock size", *SHOCK_RANGE, 1.0, "pct",
+                    "A one-year fall (or jump) in the level of trade, after which growth "
+                    "resumes. From 2013 to 2015–16 this pair's trade fell by about half with "
+                    "commodity prices.", digits=0),
+        ]  # fmt: skip
+        return out
+
+    def values(self) -> dict[str, float | int]:
+        c = self.controls
+        return {
+            "target_year": int(c.target_year), "multiple": float(c.multiple),
+            "growth": float(c.growth), "volatility": float(c.volatility),
+            "shock_year": int(c.shock_year), "shock_size": float(c.shock_size),
+        }  # fmt: skip
+
+    def labels(self) -> dict[str, str]:
+        declared = self.declared
+        kind = "Declared target" if declared is not None else "Your own target (hypothetical)"
+        if declared is None:
+            card = f"Your own target (hypothetical, {{multiple}}× {self.controls.base_year})"
+        else:
+            card = _target_card_label(declared)
+        return {**LIVE_LABELS, "target": card, "targetTrace": f"{kind}: {{value}}"}
+
+    def mount(
+        self,
+        fig: go.Figure,
+        target_year: int,
+        *,
+        kpis: list[dict[str, str]],
+        live: bool,
+        note: str | None,
+        model: dict | None = None,
+    ) -> None:
+        """The component: the sliders, ``kpis`` and ``fig``, recomputed in the browser when
+        ``live`` (closed form), else redrawn from Python's numbers when a slider is released."""
+        sliders = self.sliders()
+        values = self.values()
+
+        def payload(revision: int) -> dict:
+            return live_payload(
+                revision=revision, values=values, controls=sliders, model=model or {},
+                figure=figure_payload(fig, target_year), view=st.session_state.get("view")
+                or "trade", labels=self.labels(), kpis=kpis, plotly_url=PLOTLY_URL,
+                live=live and model is not None, note=note,
+            )  # fmt: skip
+
+        live_part.mount(payload, values)
+
+
+#: Card, trace and chart labels the browser fills in ({year}, {value}, {growth}, {chance}).
+LIVE_LABELS = {
+    "progress": "Progress",
+    "required": "Required growth to {year}",
+    "reached": "Scenario reaches target",
+    "never": "not by {year}",
+    "chance": "Chance of target by {year}",
+    "year50": "50% likely by",
+    "year90": "90% likely by",
+    "after": "after {year}",
+    "scenarioTrace": "Scenario: {growth} a year",
+    "requiredTrace": "Required: {growth} a year",
+    "targetYearNote": "target year {year}",
+    "chartLabel": "Trade and the target of {value} by {year}: a {chance} chance",
+    "chanceLabel": "Chance of reaching {value}, by year: {chance} by {year}",
+}
 
 
 def render() -> None:

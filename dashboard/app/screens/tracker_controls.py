@@ -1,8 +1,9 @@
 """The tracker's scenario controls: growth presets tied to the growth slider, volatility, shock.
 
 A preset (recent / long-run / required / custom) drives the growth slider; moving the slider by
-hand switches the preset to custom. Every control has a stable key bound to the URL, so a copied
-link restores the view, including a hand-set growth rate.
+hand switches the preset to custom. The sliders themselves are range inputs in the live
+component (:mod:`dashboard.app.screens.tracker_live`); their values are session keys, resolved
+here each run, and the URL holds the ones the user set, so a copied link restores the view.
 
 The tracker's controls and its answer are one fragment (the controls drawn first, into a box
 below the answer): any control reruns that fragment alone, not the page's navigation.
@@ -10,10 +11,11 @@ below the answer): any control reruns that fragment alone, not the page's naviga
 
 from __future__ import annotations
 
-import pandas as pd
+import math
+
 import streamlit as st
 
-from dashboard.analysis.growth import HORIZON_YEAR, recent_cagr
+from dashboard.analysis.growth import HORIZON_YEAR
 from dashboard.analysis.outlook import METHOD_LABELS
 from dashboard.analysis.scenario import (
     DEFAULT_METHOD,
@@ -54,86 +56,69 @@ def unless_set(key: str, **default: object) -> dict[str, object]:
     return {} if key in st.session_state else default
 
 
-def _set_if_changed(key: str, value: float) -> None:
-    """Set a bound widget's value only when it differs.
-
-    Assigning on every run, even the same value, makes Streamlit rewrite the URL each time, and
-    during fast keyboard moves the address bar then lags behind the widgets.
-    """
-    if st.session_state.get(key) != value:
-        st.session_state[key] = value
-
-
-def _growth_moved() -> None:
-    """The growth slider's ``on_change``: a hand-set rate makes the scenario Custom (the
-    callback runs before the fragment's rerun, which then draws the selector as Custom)."""
-    if st.session_state.get("preset") != "custom":
-        st.session_state["preset"] = "custom"
-
-
 def choice_args(key: str) -> dict[str, object]:
-    """Key and URL binding of a choice (basis, base year, growth scenario)."""
+    """Key and URL binding of a choice (basis, base year)."""
     return {"key": key, "bind": "query-params"}
 
 
 def preset_control(container) -> str:
-    """The growth scenario selector (see :func:`growth_slider`)."""
+    """The growth scenario selector (see :func:`growth_value`).
+
+    Not bound to the URL: a hand move of the growth slider makes the scenario Custom, and the
+    page writes both into the address bar in one step (a bound widget changed by the server
+    would add a history entry of its own).
+    """
+    if st.session_state.get("preset") not in PRESET_KEYS:
+        st.session_state["preset"] = DEFAULT_PRESET
     return container.selectbox(
         "Growth scenario",
         PRESET_KEYS,
         format_func=PRESET_LABELS.__getitem__,
-        **choice_args("preset"),
+        key="preset",
         help="Recent and long-run trends are measured on the chosen statistics; 'required' "
-        "meets the target exactly in the target year.",
+        "meets the target exactly in the target year. Moving the growth slider makes it Custom.",
     )
 
 
-def growth_slider(presets: dict[str, Preset], preset: str, container) -> float:
-    """The growth slider, set to ``preset``'s rate unless it is "custom"; its value in percent.
+def session_value(key: str, default: float, lo: float, hi: float, step: float) -> float:
+    """A live slider's value: the session's (set by the slider, a link or Back) kept on the
+    slider's grid, else ``default``; written back so the session holds what is shown."""
+    raw = st.session_state.get(key)
+    try:
+        value = float(default if raw is None else raw)
+    except (TypeError, ValueError):
+        value = float(default)
+    if not math.isfinite(value):
+        value = float(default)
+    value = _clamp_round(value, lo, hi, step)
+    if st.session_state.get(key) != value:
+        st.session_state[key] = value
+    return value
+
+
+def growth_value(presets: dict[str, Preset], preset: str) -> float:
+    """The growth slider's value in percent: ``preset``'s rate, or the hand-set one for Custom
+    (where Custom starts: the last preset's rate, else the recent trend).
 
     :func:`dashboard.analysis.scenario.resolve` turns (preset, slider) into the growth used.
     """
     lo, hi = GROWTH_RANGE
     if preset != "custom":
-        _set_if_changed("growth", _clamp_round(presets[preset].growth * 100, lo, hi, 0.1))
-    elif "growth" not in st.session_state and "growth" not in st.query_params:
-        _set_if_changed("growth", _clamp_round(presets["recent"].growth * 100, lo, hi, 0.1))
-    return container.slider(
-        "Scenario growth per year",
-        lo,
-        hi,
-        step=0.1,
-        key="growth",
-        bind="query-params",
-        format="%.1f%%",
-        on_change=_growth_moved,
-        help="Moving this slider switches the scenario to Custom.",
-    )
+        return _set("growth", _clamp_round(presets[preset].growth * 100, lo, hi, 0.1))
+    return session_value("growth", presets["recent"].growth * 100, lo, hi, 0.1)
 
 
-def custom_growth_from_link(series: pd.Series) -> None:
-    """A shared link that sets growth but no preset means a hand-set rate: make it Custom.
-
-    ``series`` is the basis's history, whose recent trend is the default preset. Runs before
-    the preset selector is drawn, and does its work once per session.
-    """
-    if "growth_seen" in st.session_state:
-        return
-    st.session_state["growth_seen"] = True
-    if "growth" in st.query_params and "preset" not in st.query_params:
-        recent_pct = _clamp_round(recent_cagr(series).rate * 100, *GROWTH_RANGE, 0.1)
-        # The address bar always holds the slider's value; only a value other than the
-        # default preset's (recent trend) was set by hand.
-        try:
-            by_hand = abs(float(st.query_params["growth"]) - recent_pct) > 1e-9
-        except ValueError:
-            by_hand = False  # garbage: check_url has said so; the default applies
-        if by_hand:
-            st.session_state["preset"] = "custom"
+def _set(key: str, value: float) -> float:
+    if st.session_state.get(key) != value:
+        st.session_state[key] = value
+    return value
 
 
 def volatility_control(estimate_pct: float | None, container) -> tuple[bool, float]:
-    """(set by hand?, the slider's volatility in percent); by default the estimate is used."""
+    """(set by hand?, the volatility in percent); by default the estimate is used.
+
+    The toggle is a bound widget; the slider is in the live component, enabled by the toggle.
+    """
     manual = container.toggle(
         "Set volatility by hand",
         key="vol_manual",
@@ -142,47 +127,24 @@ def volatility_control(estimate_pct: float | None, container) -> tuple[bool, flo
         # says so, and never calls it "set by hand".
         value=False,
         help="By default the volatility is estimated from the observations (or, with too "
-        "little history, a stated assumption is used).",
+        "little history, a stated assumption is used). The slider is under the chart.",
     )
     lo, hi = VOLATILITY_RANGE
-    if not manual or ("volatility" not in st.session_state and "volatility" not in st.query_params):
-        default = 20.0 if estimate_pct is None else estimate_pct
-        _set_if_changed("volatility", _clamp_round(default, lo, hi, 0.5))
-    pct = container.slider(
-        "Volatility (std dev of annual log growth)",
-        lo,
-        hi,
-        step=0.5,
-        key="volatility",
-        bind="query-params",
-        format="%.1f%%",
-        disabled=not manual,
-        help="How much growth swings from year to year. 20% means a typical year lands within "
-        "about ±20% of the trend.",
-    )
-    return manual, pct
+    default = 20.0 if estimate_pct is None else estimate_pct
+    if not manual:
+        # The estimate to the tenth shown everywhere else (the notes say 21.4%, not the
+        # slider's 21.5%); turning the toggle on puts it on the slider's half-point grid.
+        return manual, _set("volatility", round(min(hi, max(lo, default)), 1))
+    return manual, session_value("volatility", default, lo, hi, 0.5)
 
 
-def shock_controls(first_year: int, last_year: int, col_year, col_size) -> tuple[int, float]:
-    """One-year shock: (year, size in percent). Size 0 means no shock."""
+def shock_values(first_year: int, last_year: int) -> tuple[int, float]:
+    """One-year shock: (year, size in percent), from the session. Size 0 means no shock."""
     default_year = min(last_year, first_year + 1)
-    year = col_year.slider(
-        "Shock year", first_year, last_year, default_year, key="shock_year", bind="query-params"
-    )
-    lo, hi = SHOCK_RANGE
-    size = col_size.slider(
-        "Shock size",
-        lo,
-        hi,
-        0.0,
-        1.0,
-        key="shock_size",
-        bind="query-params",
-        format="%.0f%%",
-        help="A one-year fall (or jump) in the level of trade, after which growth resumes. "
-        "From 2013 to 2015–16 this pair's trade fell by about half with commodity prices.",
-    )
-    return int(year), size
+    year = int(session_value("shock_year", default_year, first_year, last_year, 1))
+    st.session_state["shock_year"] = year
+    size = session_value("shock_size", 0.0, *SHOCK_RANGE, 1.0)
+    return year, size
 
 
 def url_specs(

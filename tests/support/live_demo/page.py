@@ -72,13 +72,20 @@ payload = live_payload(
         "targetTrace": "Target: {value}",
         "targetYearNote": "target year {year}",
         "chartLabel": "Trade and the target of {value} by {year}: a {chance} chance",
+        "chanceLabel": "Chance of reaching {value}, by year: {chance} by {year}",
     },
+    # Python's cards for the first values; the browser recomputes all but the latest.
     kpis=[
         {
+            "id": "latest",
             "label": f"Latest ({result.latest_year})",
             "value": format_usd(result.latest_value),
             "help": "",
-        }
+        },
+        *(
+            {"id": i, "label": i, "value": "", "help": ""}
+            for i in ("target", "progress", "required", "reached", "chance", "year50", "year90")
+        ),
     ],
     plotly_url=PLOTLY_URL,
 )
