@@ -46,6 +46,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 
+from dashboard.ingest.store import PartitionWrite
 from dashboard.model import (
     PRODUCT_COLUMNS,
     YEAR_MIN,
@@ -144,9 +145,7 @@ HS2_SCHEMA = pa.schema(
 class BaciStore(Protocol):
     """What this module needs of the local store (:class:`dashboard.ingest.store.LocalStore`)."""
 
-    def replace_partitions(
-        self, table: str, parts: Any, *, on_wait: Any = None, row_group_size: int | None = None
-    ) -> Any: ...
+    def replace_tables(self, writes: Sequence[PartitionWrite], *, on_wait: Any = None) -> Any: ...
 
     def tables(self) -> list[str]: ...
 
@@ -881,20 +880,48 @@ def import_baci(
             seen[year] = flow.source.label
     stamp = retrieved or date.today().isoformat()
     built = _LazyYears(flows, countries, list(seen), stamp, progress)
-    # Three swaps, the big table first: the pair queries read only the two small tables, which
-    # are written last (each swap is atomic; the pair totals, written last, decide the pairs).
-    store.replace_partitions(FLOWS_TABLE, built, on_wait=on_wait, row_group_size=ROW_GROUP_ROWS)
-    store.replace_partitions(HS2_TABLE, built.hs2, on_wait=on_wait)
-    store.replace_partitions(TOTALS_TABLE, built.totals, on_wait=on_wait)
+    # One swap for the three tables, so a reader (or a crash) never sees them disagree. The
+    # flows come first: building each year's flows fills that year's pair-chapter and
+    # pair-total tables, which the lazy mappings then hand over.
+    store.replace_tables(
+        [
+            PartitionWrite(FLOWS_TABLE, built, ROW_GROUP_ROWS),
+            PartitionWrite(HS2_TABLE, built.hs2),
+            PartitionWrite(TOTALS_TABLE, built.totals),
+        ],
+        on_wait=on_wait,
+    )
     return ImportSummary(
         tuple(sorted(seen)), built.rows, len(built.pairs), tuple(f.source.label for f in flows)
     )
 
 
+class _Filled(Mapping[str, pa.Table]):
+    """The pair tables of each year: their keys are known before the import starts (the store
+    checks every write's keys before it writes anything), their tables once the year's flows
+    were built, which the store does first in the same swap."""
+
+    def __init__(self, keys: list[str]) -> None:
+        self._keys = keys
+        self._tables: dict[str, pa.Table] = {}
+
+    def fill(self, key: str, table: pa.Table) -> None:
+        self._tables[key] = table
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._keys)
+
+    def __len__(self) -> int:
+        return len(self._keys)
+
+    def __getitem__(self, key: str) -> pa.Table:
+        return self._tables[key]
+
+
 class _LazyYears(Mapping[str, pa.Table]):
     """The flows of each year as a lazy mapping ``year=YYYY -> table``: the store takes one
     partition at a time, so only one year's rows are in memory. The small pair tables of each
-    year are kept (``totals``, ``hs2``) for the two writes that follow."""
+    year are kept (``totals``, ``hs2``) for the two tables written after it in the same swap."""
 
     def __init__(
         self,
@@ -911,8 +938,8 @@ class _LazyYears(Mapping[str, pa.Table]):
         self._progress = progress
         self._pending: dict[str, YearTables] = {}
         self._next = 0  # the next file to read
-        self.totals: dict[str, pa.Table] = {}
-        self.hs2: dict[str, pa.Table] = {}
+        self.totals = _Filled(self._keys)
+        self.hs2 = _Filled(self._keys)
         self.rows = 0
         self.pairs: set[tuple[str, str]] = set()
 
@@ -933,7 +960,8 @@ class _LazyYears(Mapping[str, pa.Table]):
             ):
                 self._pending[partition_key(tables.year)] = tables
         tables = self._pending.pop(key)  # released once the store has written it
-        self.totals[key], self.hs2[key] = tables.totals, tables.hs2
+        self.totals.fill(key, tables.totals)
+        self.hs2.fill(key, tables.hs2)
         self.rows += tables.flows.num_rows
         self.pairs.update(
             zip(

@@ -340,3 +340,16 @@ def test_cli_products_from_baci_equal_the_matrix_and_leave_nothing_unallocated(
     printed = {r["code"]: r["value_usd"] for r in rows}
     assert NOT_ALLOCATED not in printed
     assert printed == pytest.approx(truth.to_dict(), rel=1e-12)
+
+
+def test_an_import_is_one_manifest_swap_for_its_three_tables(tmp_path, matrix, store):
+    """Flows, pair-chapter and pair-total tables arrive together: the store's version moves by
+    exactly one per import, so no reader or crash can see the tables disagree."""
+    import json
+
+    baci.import_baci(store, [tmp_path / "baci"])
+    manifest = json.loads((store.directory / "manifest.json").read_text())
+    assert manifest["version"] == 1
+    assert {"baci_flows", "baci_pair_hs2", "baci_pair_totals"} <= set(store.tables())
+    baci.import_baci(store, [tmp_path / "baci"])
+    assert json.loads((store.directory / "manifest.json").read_text())["version"] == 2

@@ -386,3 +386,39 @@ def test_version_changes_with_every_write_and_restore(store):
     store.restore_previous()
     seen.add(store.version())
     assert len(seen) == 4 and 0 in seen
+
+
+def test_replace_tables_commits_several_tables_in_one_swap_or_none(store):
+    """Two tables in one write: one manifest version more, both readable (4 + 4 rows of 2021;
+    sum over i = 0..3 of (2021 + i) = 8090). A failure while building the second table's
+    partition leaves every file byte-identical, the first table's new files included."""
+    from dashboard.ingest.store import PartitionWrite
+
+    store.replace_partitions("baci_totals", {"year=2020": _flows(2020)})
+    version = json.loads((store.directory / "manifest.json").read_text())["version"]
+    summary = store.replace_tables(
+        [
+            PartitionWrite("baci_flows", {"year=2021": _flows(2021)}),
+            PartitionWrite("baci_totals", {"year=2021": _flows(2021)}),
+        ]
+    )
+    assert (summary.added, summary.total) == (8, 4 + 8)
+    manifest = json.loads((store.directory / "manifest.json").read_text())
+    assert manifest["version"] == version + 1
+    for table in ("baci_flows", "baci_totals"):
+        got = store.query(f"SELECT sum(v) AS v FROM {table} WHERE year = 2021")
+        assert got["v"].item() == 8090.0
+
+    class Broken(dict):
+        def __getitem__(self, key):
+            raise OSError("disk gone while building the totals")
+
+    before = all_files(store.directory)
+    with pytest.raises(OSError, match="disk gone"):
+        store.replace_tables(
+            [
+                PartitionWrite("baci_flows", {"year=2022": _flows(2022)}),
+                PartitionWrite("baci_totals", Broken({"year=2022": None})),
+            ]
+        )
+    assert all_files(store.directory) == before

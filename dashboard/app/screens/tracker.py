@@ -407,9 +407,9 @@ def _judge_verdict(view: _View, target: TrackedTarget, reporter: str, year: int)
         b = view.basis_for(code)
         status = judge_target(target.row, b.obs, b.reporter, assumed_year=year, as_of_year=as_of)
         chance = None
-        # A chance needs a trend and a volatility, which fewer figures cannot give: none is
-        # stated rather than a stand-in's number dressed as an estimate.
-        if status["status"] in (ON_TRACK, OFF_TRACK) and len(b.series) >= MIN_TREND_OBSERVATIONS:
+        # On or off track only with a trend (MIN_TREND_OBSERVATIONS figures, judge_target's
+        # rule), so a chance is never a stand-in's number dressed as an estimate.
+        if status["status"] in (ON_TRACK, OFF_TRACK):
             chance = trend_chance(b.series, target.value_usd, year)
         return status, chance
 
@@ -418,12 +418,6 @@ def _judge_verdict(view: _View, target: TrackedTarget, reporter: str, year: int)
     others = [c for c in view.bases if c != chosen and c not in _NAMED_BASES]
     other = judged(others[0]) if others else None
     sentence = verdict_sentence(status, chance, year, other)
-    figures = len(view.basis_for(chosen).series)
-    if status["status"] in (ON_TRACK, OFF_TRACK) and figures < MIN_TREND_OBSERVATIONS:
-        sentence += (
-            f" Judged from only {figures} figures on these statistics: no trend or chance can be "
-            "estimated from so few."
-        )
     if not target.declared:
         # Never read as a government's target: this one is the visitor's own (or the default
         # hypothetical where none was declared).

@@ -67,7 +67,7 @@ from dashboard.ingest.store.base import (
     resolve_data_dir,
 )
 from dashboard.ingest.store.files import file_entry
-from dashboard.ingest.store.local import LocalStore
+from dashboard.ingest.store.local import LocalStore, PartitionWrite
 from dashboard.ingest.store.merge import load_merged, merge_observations
 
 __all__ = [
@@ -90,6 +90,7 @@ __all__ = [
     "STORED_COLUMNS",
     "FileCheck",
     "LocalStore",
+    "PartitionWrite",
     "Prefer",
     "RestoreSummary",
     "StoreBusyError",

@@ -15,6 +15,7 @@ import shutil
 import threading
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager, suppress
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -86,6 +87,16 @@ _PART_VALUE = re.compile(r"^[A-Za-z0-9_.-]+$")
 _READ_ATTEMPTS = 4
 
 Progress = Callable[[int, int], None]
+
+
+@dataclass(frozen=True)
+class PartitionWrite:
+    """One table's partitions for :meth:`LocalStore.replace_tables` (see
+    :meth:`LocalStore.replace_partitions` for what ``parts`` may hold)."""
+
+    table: str
+    parts: Mapping[str, pa.Table]
+    row_group_size: int | None = None
 
 
 def _partition_of(relative: str, table: str) -> str:
@@ -854,13 +865,62 @@ class LocalStore:
         ``progress(done, total)`` is called after each partition is written. On any failure
         nothing changes (the new files are removed) and the error says which partition.
         """
+        write = PartitionWrite(table, parts, row_group_size)
+        return self.replace_tables([write], on_wait=on_wait, progress=progress)
+
+    def replace_tables(
+        self,
+        writes: Sequence[PartitionWrite],
+        *,
+        on_wait: Callable[[str], None] | None = None,
+        progress: Progress | None = None,
+    ) -> WriteSummary:
+        """:meth:`replace_partitions` for several tables, in order, in ONE manifest swap: a
+        reader sees all of them before or all after (a BACI import's flows, pair-chapter and
+        pair-total tables can never disagree). Partitions are written in ``writes`` order, so a
+        lazy mapping may fill a later one's. The summary counts rows over all of them."""
+        if not writes:
+            raise ValueError("no tables given")
+        plans = [(w, *self._partition_plan(w)) for w in writes]
+        with self._locked(on_wait):
+            self._remove_orphans_locked()
+            old_raw, old = self._current_locked()
+            tables = dict(self._tables(old))
+            version = int((old or {}).get("version", 0)) + 1
+            written: list[Path] = []
+            added = removed = 0
+            try:
+                for write, parsed, partitioning in plans:
+                    a, r = self._write_partitions(
+                        tables, write, parsed, partitioning, version, written, progress
+                    )
+                    added, removed = added + a, removed + r
+            except BaseException:
+                for path in written:
+                    path.unlink(missing_ok=True)
+                raise
+            self._commit(old_raw, old, tables, written)
+            total = sum(
+                int(e["rows"])
+                for w in writes
+                for e in tables.get(w.table, {"files": {}})["files"].values()
+            )
+            return WriteSummary(added, removed, total, self.directory)
+
+    @staticmethod
+    def _partition_plan(
+        write: PartitionWrite,
+    ) -> tuple[dict[str, list[tuple[str, str]]], tuple[str, ...]]:
+        """Check a write's table name and keys before the lock: its parsed keys, in order, and
+        the partition columns they name."""
+        table = write.table
         if not _TABLE_NAME.match(table):
             raise ValueError(f"bad table name {table!r}: use lower-case letters, digits and '_'")
         if table == OBSERVATIONS:
             raise ValueError("observations are not partitioned: write them with upsert()")
-        keys = list(parts.keys())
+        keys = list(write.parts.keys())
         if not keys:
-            raise ValueError("no partitions given")
+            raise ValueError(f"no partitions given for {table!r}")
         parsed = {k: _parse_key(k) for k in keys}
         names = {tuple(n for n, _ in p) for p in parsed.values()}
         if len(names) != 1:
@@ -868,67 +928,69 @@ class LocalStore:
         [partitioning] = names
         if table == PRODUCTS and partitioning != PRODUCT_PARTITIONS:
             raise ValueError("products partitions are keyed origin=<origin>/year=<year>")
-        with self._locked(on_wait):
-            self._remove_orphans_locked()
-            old_raw, old = self._current_locked()
-            tables = dict(self._tables(old))
-            info = tables.get(table)
-            if info and tuple(info.get("partitioning", ())) != partitioning:
-                raise ValueError(
-                    f"table {table!r} is partitioned by {'/'.join(info['partitioning'])}, "
-                    f"not {'/'.join(partitioning)}"
+        return parsed, partitioning
+
+    def _write_partitions(
+        self,
+        tables: dict,
+        write: PartitionWrite,
+        parsed: dict[str, list[tuple[str, str]]],
+        partitioning: tuple[str, ...],
+        version: int,
+        written: list[Path],
+        progress: Progress | None,
+    ) -> tuple[int, int]:
+        """Write one table's new partition files (under the lock), recording them in
+        ``written`` and the table's new file list in ``tables``; rows (added, removed)."""
+        table = write.table
+        info = tables.get(table)
+        if info and tuple(info.get("partitioning", ())) != partitioning:
+            raise ValueError(
+                f"table {table!r} is partitioned by {'/'.join(info['partitioning'])}, "
+                f"not {'/'.join(partitioning)}"
+            )
+        files = dict(info["files"]) if info else {}
+        schema = None
+        if files and table != PRODUCTS:
+            schema = pq.read_schema(self.directory / sorted(files)[0])
+        added = removed = 0
+        for done, key in enumerate(parsed, start=1):
+            partition = "/".join(f"{n}={v}" for n, v in parsed[key])
+            data = write.parts[key]
+            if isinstance(data, pd.DataFrame):
+                data = pa.Table.from_pandas(data, preserve_index=False)
+            data = self._strip_partition_columns(data, parsed[key], partition)
+            if table == PRODUCTS and data.num_rows:
+                frame = self._product_frame(data, partition, f"products/{partition}")
+                data = self._product_table(frame)
+            elif data.num_rows:
+                data = data.replace_schema_metadata(None)
+                if schema is None:
+                    schema = data.schema
+                elif not data.schema.equals(schema, check_metadata=False):
+                    raise ValueError(
+                        f"partition {partition} of {table!r} has columns "
+                        f"{data.schema.to_string(show_schema_metadata=False)!r}, the "
+                        f"table has {schema.to_string(show_schema_metadata=False)!r}"
+                    )
+            current = [r for r in files if _partition_of(r, table) == partition]
+            removed += sum(int(files[r]["rows"]) for r in current)
+            for r in current:
+                del files[r]
+            if data.num_rows:
+                rel = f"{table}/{partition}/{new_file_name(version)}"
+                files[rel] = write_data_file(
+                    self.directory, rel, data, write.row_group_size or ROW_GROUP_ROWS
                 )
-            files = dict(info["files"]) if info else {}
-            schema = None
-            if files and table != PRODUCTS:
-                schema = pq.read_schema(self.directory / sorted(files)[0])
-            version = int((old or {}).get("version", 0)) + 1
-            written: list[Path] = []
-            added = removed = 0
-            try:
-                for done, key in enumerate(keys, start=1):
-                    partition = "/".join(f"{n}={v}" for n, v in parsed[key])
-                    data = parts[key]
-                    if isinstance(data, pd.DataFrame):
-                        data = pa.Table.from_pandas(data, preserve_index=False)
-                    data = self._strip_partition_columns(data, parsed[key], partition)
-                    if table == PRODUCTS and data.num_rows:
-                        frame = self._product_frame(data, partition, f"products/{partition}")
-                        data = self._product_table(frame)
-                    elif data.num_rows:
-                        data = data.replace_schema_metadata(None)
-                        if schema is None:
-                            schema = data.schema
-                        elif not data.schema.equals(schema, check_metadata=False):
-                            raise ValueError(
-                                f"partition {partition} of {table!r} has columns "
-                                f"{data.schema.to_string(show_schema_metadata=False)!r}, the "
-                                f"table has {schema.to_string(show_schema_metadata=False)!r}"
-                            )
-                    current = [r for r in files if _partition_of(r, table) == partition]
-                    removed += sum(int(files[r]["rows"]) for r in current)
-                    for r in current:
-                        del files[r]
-                    if data.num_rows:
-                        rel = f"{table}/{partition}/{new_file_name(version)}"
-                        files[rel] = write_data_file(
-                            self.directory, rel, data, row_group_size or ROW_GROUP_ROWS
-                        )
-                        written.append(self.directory / rel)
-                        added += data.num_rows
-                    del data
-                    if progress is not None:
-                        progress(done, len(keys))
-            except BaseException:
-                for path in written:
-                    path.unlink(missing_ok=True)
-                raise
-            tables[table] = {"partitioning": list(partitioning), "files": files}
-            if not files:
-                del tables[table]
-            self._commit(old_raw, old, tables, written)
-            total = sum(int(e["rows"]) for e in files.values())
-            return WriteSummary(added, removed, total, self.directory)
+                written.append(self.directory / rel)
+                added += data.num_rows
+            del data
+            if progress is not None:
+                progress(done, len(parsed))
+        tables[table] = {"partitioning": list(partitioning), "files": files}
+        if not files:
+            del tables[table]
+        return added, removed
 
     @staticmethod
     def _strip_partition_columns(
