@@ -143,7 +143,7 @@ def plan_caption(plan: FetchPlan) -> str:
         "request a second (a key, COMTRADE_API_KEY, is faster)."
     )
     if chapters and chapters < n:
-        part = f" ({_requests(n - chapters)} for totals, {chapters} for HS chapters)"
+        part = f" ({n - chapters} for totals, {chapters} for HS chapters)"
     elif chapters:
         part = " for HS chapters"
     else:
@@ -227,7 +227,7 @@ def _start(client: ComtradeClient, plan: FetchPlan, job: _Job) -> threading.Thre
     return thread
 
 
-def _gaps(without: dict[str, tuple[int, ...]]) -> str:
+def _nothing_for(without: dict[str, tuple[int, ...]]) -> str:
     return "; ".join(
         f"{basis_label(d.split('->')[0])}: {year_span(list(ys))}" for d, ys in without.items() if ys
     )
@@ -245,10 +245,10 @@ def _summary(
         " and ".join(parts) or "nothing to store"
     )
     text += "."
-    missing = _gaps(result.years_without_data)
+    missing = _nothing_for(result.years_without_data)
     if missing:
         text += f" Nothing reported for {missing}."
-    no_chapters = _gaps(result.years_without_chapters)
+    no_chapters = _nothing_for(result.years_without_chapters)
     if no_chapters:
         text += f" No HS chapters reported for {no_chapters}."
     return text
@@ -489,14 +489,13 @@ def products_fetch(pair: Pair, key: str) -> None:
         st.warning(f"UN Comtrade lists {pair.label} from {first}: no complete year yet.")
         return
     have = _years_with_totals(pair, sides, first, last)
-    n_have = sum(len(ys) for ys in have.values())
     chosen = True
-    if n_have:
+    if any(have.values()):
         which = st.radio(
             "Years",
             ["totals", "chosen"],
             format_func=lambda v: (
-                f"The {n_have} years with a total figure" if v == "totals" else "Years I choose"
+                "The years with a total figure" if v == "totals" else "Years I choose"
             ),
             key=f"fetch_{key}_which",
             help="Chapters for the years with a total figure can be shown as shares of that "
