@@ -3,10 +3,14 @@
 A pair without figures opens on :func:`empty_state` (tracker, mirror, data page): what is missing,
 the years to fetch, the number of requests and the expected time, then a progress bar and Cancel.
 A pair with gaps gets :func:`complete_history`: exactly the missing years of each side's series.
+Both offer "Also fetch what is traded" (HS chapters for the same years and sides), and the "What
+is traded" page's empty state offers the chapters alone (:func:`products_fetch`).
 Both follow the data page's refresh: writing the shared store needs the operator's token
 (:func:`dashboard.app.operator.operator_gate`); a visitor is given the command-line way. The
 fetch runs in a worker thread and only a complete, validated result is stored (under the store's
-lock); on any failure or a cancel the store is not touched and the page says so.
+lock); on any failure or a cancel the store is not touched and the page says so. Totals and
+chapters are two writes (the observations, then the products table): if the second fails, the
+page says exactly that the totals were stored and the chapters were not.
 """
 
 from __future__ import annotations
@@ -38,9 +42,10 @@ from dashboard.ingest.comtrade.plan import (
     make_plan,
     plan_deadline,
     run_plan,
+    with_products,
 )
 from dashboard.ingest.errors import SourceError
-from dashboard.ingest.store import StoreBusyError, StoreDamagedError
+from dashboard.ingest.store import StoreBusyError, StoreDamagedError, WriteSummary
 from dashboard.model import DataFileError, Pair, basis_label, country_name
 
 #: How often the page redraws the progress bar while a fetch runs; each redraw is also where a
@@ -94,21 +99,25 @@ def _why_not(pair: Pair, lists: CountryLists) -> str:
 
 
 def _command(legs: list[Leg]) -> str:
+    """The command line doing what the page would: ``--products`` when chapters are asked for
+    (the CLI then fetches the totals of those years too; it has no chapters-only mode)."""
+
     def years(ys: tuple[int, ...]) -> str:
         ys = tuple(sorted(ys))
         if ys == tuple(range(ys[0], ys[-1] + 1)):
             return f"{ys[0]}-{ys[-1]}" if len(ys) > 1 else str(ys[0])
         return ",".join(map(str, ys))
 
+    products = " --products" if any(leg.products for leg in legs) else ""
     if len(legs) == 2 and legs[0].years == legs[1].years:
         leg = legs[0]
         return (
             f"trade-dashboard fetch --reporter {leg.reporter} --partner {leg.partner} "
-            f"--years {years(leg.years)} --mirror"
+            f"--years {years(leg.years)} --mirror{products}"
         )
     return " && ".join(
         f"trade-dashboard fetch --reporter {leg.reporter} --partner {leg.partner} "
-        f"--years {years(leg.years)}"
+        f"--years {years(leg.years)}{products}"
         for leg in legs
     )
 
@@ -119,16 +128,27 @@ def _duration(seconds: float) -> str:
     return f"about {math.ceil(seconds / 60)} minutes"
 
 
+def _requests(n: int) -> str:
+    return f"{n} request{'s' if n != 1 else ''}"
+
+
 def plan_caption(plan: FetchPlan) -> str:
-    """The plan in words: requests, expected time, and which endpoint (a key is faster)."""
-    n = plan.requests
+    """The plan in words: requests (those for HS chapters among them), expected time, and which
+    endpoint (a key is faster)."""
+    n, chapters = plan.requests, plan.product_requests
     how = (
         "Using the API key: up to 12 years a request."
         if plan.keyed
         else "Without an API key: UN Comtrade's public preview, one year a request at about one "
         "request a second (a key, COMTRADE_API_KEY, is faster)."
     )
-    return f"{n} request{'s' if n != 1 else ''}, {_duration(plan.seconds)}. {how}"
+    if chapters and chapters < n:
+        part = f" ({n - chapters} for totals, {chapters} for HS chapters)"
+    elif chapters:
+        part = " for HS chapters"
+    else:
+        part = ""
+    return f"{_requests(n)}{part}, {_duration(plan.seconds)}. {how}"
 
 
 # ---- the fetch job -------------------------------------------------------------------------------
@@ -147,7 +167,15 @@ class _Job:
     done: int = 0
     result: PlanResult | None = None
     error: Exception | None = None
-    report: tuple[str, list[str]] | None = None
+    #: (what happened, warnings, "success" or "error") for the next run to show.
+    report: tuple[str, list[str], str] | None = None
+
+
+def show_report(key: str) -> None:
+    """Show the report of a fetch an earlier run of a page (``key``) made, if any; a page that
+    no longer shows the fetch panel after it (the products page, once it has chapters) calls
+    this so the report is not lost."""
+    _previous(key)
 
 
 def _previous(key: str) -> None:
@@ -164,12 +192,18 @@ def _previous(key: str) -> None:
             icon=":material/cancel:",
         )
         return
-    st.success(job.report[0], icon=":material/check:")
-    for warning in job.report[1]:
+    text, warnings, level = job.report
+    if level == "error":
+        st.error(text, icon=":material/error:")
+    else:
+        st.success(text, icon=":material/check:")
+    for warning in warnings:
         st.caption(warning)
 
 
 def _start(client: ComtradeClient, plan: FetchPlan, job: _Job) -> threading.Thread:
+    names_dir = store().directory  # read here: the worker thread has no Streamlit context
+
     def step() -> None:
         job.done += 1
 
@@ -181,6 +215,7 @@ def _start(client: ComtradeClient, plan: FetchPlan, job: _Job) -> threading.Thre
                 progress=step,
                 deadline=plan_deadline(plan, MIN_DEADLINE),
                 should_cancel=job.cancel.is_set,
+                names_dir=names_dir,
             )
         except Exception as exc:  # handed to the page, which reports it
             job.error = exc
@@ -192,17 +227,61 @@ def _start(client: ComtradeClient, plan: FetchPlan, job: _Job) -> threading.Thre
     return thread
 
 
-def _summary(pair: Pair, result: PlanResult, added: int, replaced: int) -> str:
-    missing = "; ".join(
-        f"{basis_label(d.split('->')[0])}: {year_span(list(ys))}"
-        for d, ys in result.years_without_data.items()
-        if ys
+def _nothing_for(without: dict[str, tuple[int, ...]]) -> str:
+    return "; ".join(
+        f"{basis_label(d.split('->')[0])}: {year_span(list(ys))}" for d, ys in without.items() if ys
     )
-    text = (
-        f"Fetched {pair.label} from UN Comtrade: {result.requests} requests, {added} new and "
-        f"{replaced} updated figures stored."
+
+
+def _summary(
+    pair: Pair, result: PlanResult, totals: WriteSummary | None, chapters: WriteSummary | None
+) -> str:
+    parts = []
+    if totals is not None:
+        parts.append(f"{totals.added} new and {totals.replaced} updated figures stored")
+    if chapters is not None:
+        parts.append(f"{chapters.added} new and {chapters.replaced} updated HS chapter rows stored")
+    text = f"Fetched {pair.label} from UN Comtrade: {result.requests} requests, " + (
+        " and ".join(parts) or "nothing to store"
     )
-    return text + (f" Nothing reported for {missing}." if missing else "")
+    text += "."
+    missing = _nothing_for(result.years_without_data)
+    if missing:
+        text += f" Nothing reported for {missing}."
+    no_chapters = _nothing_for(result.years_without_chapters)
+    if no_chapters:
+        text += f" No HS chapters reported for {no_chapters}."
+    return text
+
+
+def _store(pair: Pair, plan: FetchPlan, result: PlanResult) -> tuple[str, str]:
+    """Write the totals, then the chapters; (report, level). Raises if nothing was written.
+
+    The two are separate writes to separate tables: when the chapters cannot be written after
+    the totals were, the report says exactly that (level ``error``) rather than pretending
+    nothing changed.
+    """
+    totals = chapters = None
+    if plan.totals:
+        totals = (
+            store().upsert(result.observations, on_wait=st.write)
+            if not result.observations.empty
+            else WriteSummary(0, 0, 0, store().directory)
+        )
+    if plan.products:
+        try:
+            chapters = store().upsert_products(result.products, on_wait=st.write)
+        except (DataFileError, StoreBusyError, StoreDamagedError, OSError, ValueError) as exc:
+            if totals is None or not (totals.added or totals.replaced):
+                raise
+            reason = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+            return (
+                f"Stored the totals of {pair.label} ({totals.added} new and {totals.replaced} "
+                f"updated figures), but could not store the HS chapters: {reason}. The "
+                "products table was not changed; fetch what is traded again later.",
+                "error",
+            )
+    return _summary(pair, result, totals, chapters), "success"
 
 
 def _run(pair: Pair, client: ComtradeClient, plan: FetchPlan, key: str, job_key: str) -> None:
@@ -225,15 +304,10 @@ def _run(pair: Pair, client: ComtradeClient, plan: FetchPlan, key: str, job_key:
             if job.error is not None:
                 raise job.error
             result = job.result
-            if result is None or result.observations.empty:
-                added = replaced = 0
-            else:
-                written = store().upsert(result.observations, on_wait=st.write)
-                added, replaced = written.added, written.replaced
-            job.report = (
-                _summary(pair, result, added, replaced),
-                [plain(w) for w in result.warnings],
-            )
+            if result is None:
+                raise ValueError("the fetch ended without a result")
+            text, level = _store(pair, plan, result)
+            job.report = (text, [plain(w) for w in result.warnings], level)
         except ComtradeAuthError as exc:
             st.session_state.pop(_JOB_PREFIX + job_key, None)  # reported here
             status.update(label="UN Comtrade refused the key; nothing was stored", state="error")
@@ -276,9 +350,19 @@ def _run(pair: Pair, client: ComtradeClient, plan: FetchPlan, key: str, job_key:
         st.rerun()
 
 
-def _offer(pair: Pair, legs: list[Leg], key: str, button: str, job_key: str) -> None:
+def _offer(
+    pair: Pair, legs: list[Leg], key: str, button: str, job_key: str, *, chapters: bool = True
+) -> None:
     """The plan in words, the operator's gate, the button; runs the fetch when clicked (its
-    report is shown by the next run, under the page's ``job_key``)."""
+    report is shown by the next run, under the page's ``job_key``). ``chapters``: offer "Also
+    fetch what is traded" (HS chapters for the same sides and years)."""
+    if chapters and st.checkbox(
+        "Also fetch what is traded (HS chapters)",
+        key=f"fetch_{key}_products",
+        help="The 97 HS chapters, exports and imports, for the same years and statistics, for "
+        "the What is traded page: as many requests again as the totals on the public preview.",
+    ):
+        legs = with_products(legs)
     client = ComtradeClient(api_key=comtrade_key() or "", cache_dir=store().directory)
     plan = make_plan(legs, client)
     st.caption(plan_caption(plan))
@@ -380,3 +464,70 @@ def complete_history(pair: Pair, key: str, *, expander: bool = False) -> None:
         n = sum(len(ys) for ys in gaps.values())
         label = f"Fetch the {n} missing figure{'s' if n != 1 else ''}"
         _offer(pair, legs, f"{key}_history", label, job_key=key)
+
+
+def _years_with_totals(pair: Pair, sides: list[str], first: int, last: int) -> dict[str, list[int]]:
+    obs = observations()
+    span = set(range(first, last + 1))
+    return {
+        s: sorted(int(y) for y in set(basis_series(obs, s, pair.other(s)).index) & span)
+        for s in sides
+    }
+
+
+def products_fetch(pair: Pair, key: str) -> None:
+    """The "What is traded" page's empty state: fetch the HS chapters alone, for the years each
+    side has a total figure (the shares then have a reported total), or for years chosen."""
+    lists = country_lists()
+    sides = reporting_sides(pair, lists)
+    st.header("Fetch what is traded from UN Comtrade")
+    if not sides:
+        st.warning(_why_not(pair, lists), icon=":material/cloud_off:")
+        return
+    first, last = first_year(pair, lists), last_fetch_year()
+    if first > last:
+        st.warning(f"UN Comtrade lists {pair.label} from {first}: no complete year yet.")
+        return
+    have = _years_with_totals(pair, sides, first, last)
+    chosen = True
+    if any(have.values()):
+        which = st.radio(
+            "Years",
+            ["totals", "chosen"],
+            format_func=lambda v: (
+                "The years with a total figure" if v == "totals" else "Years I choose"
+            ),
+            key=f"fetch_{key}_which",
+            help="Chapters for the years with a total figure can be shown as shares of that "
+            "total, with the part not allocated to any chapter.",
+        )
+        st.caption(
+            "Years with a total figure: "
+            + "; ".join(f"{basis_label(s)}: {year_span(ys)}" for s, ys in have.items() if ys)
+            + "."
+        )
+        chosen = which == "chosen"
+    if chosen:
+        years = st.slider(
+            "Years to fetch",
+            HS_FIRST_YEAR,
+            last,
+            (first, last),
+            key=f"fetch_{key}_years",
+            help=f"From {first}, the first year both countries are in UN Comtrade's lists "
+            f"(HS data start in {HS_FIRST_YEAR}), to {last}, the latest year that can be complete.",
+        )
+        wanted = tuple(range(years[0], years[1] + 1))
+        legs = [Leg(s, pair.other(s), wanted, totals=False, products=True) for s in sides]
+    else:
+        legs = [
+            Leg(s, pair.other(s), tuple(ys), totals=False, products=True)
+            for s, ys in have.items()
+            if ys
+        ]
+    who = " and ".join(basis_label(leg.reporter) for leg in legs)
+    st.markdown(
+        f"HS chapters (97, exports and imports) on {who}, with the chapter names refreshed "
+        "from UN Comtrade's HS list."
+    )
+    _offer(pair, legs, key, "Fetch what is traded", job_key=key, chapters=False)

@@ -42,7 +42,7 @@ def fetch_hint(reporter: str, partner: str) -> str:
     """How to get product data for a pair (the page says the same)."""
     return (
         f"fetch it with `trade-dashboard fetch --products --reporter {reporter} --partner "
-        f"{partner} --years 2015-2024`, or on the Data and sources page"
+        f"{partner} --years 2015-2024`, or from the What is traded page (operator)"
     )
 
 

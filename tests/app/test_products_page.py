@@ -38,10 +38,15 @@ def captions(at: AppTest) -> str:
 
 
 def test_without_product_data_the_page_says_how_to_fetch(store_dir):
+    """A visitor (no operator token) is given the command; the fetch itself is tested in
+    tests/app/test_products_fetch.py."""
     at = open_products()
     info = " ".join(i.value for i in at.info)
     assert "no product data for China – Kazakhstan" in info
-    assert "trade-dashboard fetch --products --reporter CHN --partner KAZ" in info
+    assert "Only the operator can" in texts(at)
+    assert "trade-dashboard fetch --reporter CHN --partner KAZ --years" in texts(at)
+    assert "--products" in texts(at)
+    assert "fetch_products" not in {b.key for b in at.button}
     assert not at.get("plotly_chart")  # never an empty chart
 
 

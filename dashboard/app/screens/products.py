@@ -4,7 +4,8 @@ Answer in words first (which chapters led each direction in the chosen year), th
 (top items per direction, items over time, contributions to the change between two years), then
 concentration, each section's growth, the what-if against the pair's target, and the table that
 ``trade-dashboard products`` prints. Every chart's data can be downloaded. A pair or basis
-without product rows opens on a message saying how to fetch them, never on an empty chart.
+without product rows opens on the fetch of its HS chapters (the operator's; visitors are given
+the command), never on an empty chart.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ import streamlit as st
 
 from dashboard.analysis.composition import LEVELS
 from dashboard.analysis.targets import tracker_targets
+from dashboard.app import fetch_panel
 from dashboard.app.cache import (
     CACHE_TTL,
     current_pair,
@@ -54,6 +56,8 @@ from dashboard.report.sentences import to_markdown
 
 LEVEL_LABELS = {"chapter": "Chapters", "section": "Sections"}
 DIRECTION_LABELS = {"export": "Exports", "import": "Imports", "total": "Both directions"}
+#: The key of the page's fetch (its widgets and its report).
+FETCH_KEY = "products"
 #: Target year of the what-if when the pair has no declared target with a year.
 DEFAULT_WHAT_IF_YEAR = 2030
 
@@ -96,10 +100,11 @@ def _view(version: tuple[str, str, int], pair_code: str, basis: str, level: str)
 def _empty_state(pair: Pair) -> None:
     st.info(
         f"There is no product data for {pair.label} yet, on either country's statistics, so "
-        "there is nothing to break down. To see what the two trade, "
-        f"{fetch_hint(pair.a, pair.b)} (UN Comtrade's HS chapters, both directions).",
+        "there is nothing to break down. To see what the two trade, fetch UN Comtrade's HS "
+        "chapters (both directions) below, or from the command line.",
         icon=":material/info:",
     )
+    fetch_panel.products_fetch(pair, FETCH_KEY)
     st.stop()
 
 
@@ -136,6 +141,7 @@ def render() -> None:
     pair = current_pair()
     observations()  # a bad data file stops the page here, with its message
     st.title("What is traded")
+    fetch_panel.show_report(FETCH_KEY)  # a fetch from the empty state, after its rerun
     rows = product_rows(pair)
     bases = _bases(rows, pair)
     if not bases:

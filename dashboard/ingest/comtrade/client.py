@@ -33,7 +33,8 @@ import os
 import random
 import re
 import time
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from pathlib import Path
@@ -615,6 +616,24 @@ class ComtradeClient:
             endpoint=self.endpoint,
             warnings=tuple(self.resolver.warnings),
         )
+
+    @contextmanager
+    def bounded(
+        self, deadline: float | None, should_cancel: Callable[[], bool] | None = None
+    ) -> Iterator[None]:
+        """Apply a fetch's ``deadline`` (seconds from now) and cancel hook to the requests made
+        inside, as :meth:`fetch` does to its own: a reference list refreshed as part of a fetch
+        (the HS names) stops on the same Cancel and deadline (ComtradeCancelled,
+        ComtradeFetchDeadline) instead of retrying on its own."""
+        if deadline is not None and not (deadline > 0 and math.isfinite(deadline)):
+            raise ValueError("the fetch deadline must be a positive number of seconds")
+        self._fetch_end = None if deadline is None else self._clock() + deadline
+        self._fetch_deadline = deadline or 0.0
+        self._should_cancel = should_cancel
+        try:
+            yield
+        finally:
+            self._fetch_end, self._should_cancel = None, None
 
     def fetch_products(
         self,
