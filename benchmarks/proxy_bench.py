@@ -194,9 +194,10 @@ async def load_part(args: argparse.Namespace) -> None:
 # --- far visitor -----------------------------------------------------------------------------
 
 
-#: Resource timing of the Plotly bundle: when it had fully arrived (ms from navigation start).
+#: Resource timing of plotly.js (the live scenario's /vendor/ copy): when it had fully arrived
+#: (ms from navigation start).
 PLOTLY_ARRIVED_JS = """() => {
-    const e = performance.getEntriesByType('resource').find(r => r.name.includes('PlotlyChart.'));
+    const e = performance.getEntriesByType('resource').find(r => r.name.includes('/vendor/plotly'));
     return e ? e.responseEnd : null;
 }"""
 

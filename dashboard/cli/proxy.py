@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import argparse
 import contextlib
-import importlib.util
 import ipaddress
 import os
 import re
@@ -31,6 +30,8 @@ from importlib.resources import files
 from pathlib import Path
 
 import requests
+
+from dashboard.charts.plotly_js import PLOTLY_URL
 
 #: Where nginx usually is; /usr/sbin is often missing from a non-root PATH.
 NGINX_CANDIDATES = ("nginx", "/usr/sbin/nginx", "/usr/local/sbin/nginx")
@@ -51,16 +52,11 @@ def template() -> str:
     return (files("dashboard") / "deploy" / "nginx-site.conf.template").read_text(encoding="utf-8")
 
 
-def plotly_bundle() -> str | None:
-    """The URL path of Streamlit's Plotly bundle (its name has a hash that changes with each
-    Streamlit release), or None if it cannot be found. Found on disk, without importing
-    Streamlit (only the app layer imports it)."""
-    spec = importlib.util.find_spec("streamlit")
-    if spec is None or spec.origin is None:
-        return None
-    js = Path(spec.origin).parent / "static" / "static" / "js"
-    found = sorted(js.glob("PlotlyChart.*.js"))
-    return f"/static/js/{found[0].name}" if found else None
+def plotly_bundle() -> str:
+    """The URL path of the plotly.js the home page draws with: the live scenario's copy, which
+    our server serves (:mod:`dashboard.charts.plotly_js`), not Streamlit's own bundle (only
+    other pages load that one, later)."""
+    return PLOTLY_URL
 
 
 def _listen(address: str, port: int) -> str:
@@ -84,7 +80,8 @@ def site_config(worker_ports: Sequence[int], address: str, port: int, state_dir:
         ),
         "listen": _listen(address, port),
         "state_dir": str(state_dir).rstrip("/") or "/",
-        "preload": f"<{bundle}>; rel=modulepreload" if (bundle := plotly_bundle()) else "",
+        # A classic script (the component adds a <script src>), so preload as a script.
+        "preload": f"<{plotly_bundle()}>; rel=preload; as=script",
     }
 
     def fill(match: re.Match[str]) -> str:

@@ -32,6 +32,7 @@ from streamlit.proto.BackMsg_pb2 import BackMsg
 from streamlit.proto.ForwardMsg_pb2 import ForwardMsg
 from websockets.sync.client import connect
 
+from dashboard.charts.plotly_js import PLOTLY_JS, PLOTLY_URL
 from dashboard.cli.proxy import ProxyError, find_nginx
 from tests.e2e.conftest import IN_CI, free_port
 from tests.support.paths import ROOT
@@ -196,13 +197,24 @@ def test_static_javascript_comes_gzipped_then_from_the_cache(proxy: Running) -> 
 
 
 def test_pages_ask_for_the_plotly_bundle_at_once(proxy: Running) -> None:
-    """The HTML names Streamlit's own Plotly bundle in a `Link: rel=modulepreload` header (so a
-    far visitor's browser fetches it with the rest), and that URL serves the file."""
+    """The HTML names the plotly.js the home page draws with (the live scenario's versioned copy,
+    not Streamlit's bundle, which only other pages load) in a `Link: rel=preload; as=script`
+    header, so a far visitor's browser fetches it with the rest; through the proxy it comes
+    gzipped (under half of the file) and, asked again, from the cache."""
     page = requests.get(proxy.url + "/", timeout=10)
     link = page.headers.get("Link", "")
-    bundle = next(STATIC_JS.glob("PlotlyChart.*.js"))
-    assert link == f"</static/js/{bundle.name}>; rel=modulepreload"
-    assert requests.get(proxy.url + f"/static/js/{bundle.name}", timeout=30).ok
+    assert link == f"<{PLOTLY_URL}>; rel=preload; as=script"
+    statuses = []
+    for _ in range(2):
+        answer = requests.get(
+            proxy.url + PLOTLY_URL, headers={"Accept-Encoding": "gzip"}, stream=True, timeout=30
+        )
+        wire = answer.raw.read(decode_content=False)
+        assert answer.headers.get("Content-Encoding") == "gzip"
+        assert len(wire) < PLOTLY_JS.stat().st_size / 2
+        assert gzip.decompress(wire) == PLOTLY_JS.read_bytes()
+        statuses.append(answer.headers.get("X-Cache-Status"))
+    assert statuses[1] == "HIT", statuses
     health = requests.get(proxy.url + "/_stcore/health", timeout=10)
     assert "Link" not in health.headers  # only pages preload
 

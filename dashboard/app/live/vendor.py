@@ -7,15 +7,13 @@ version, so the browser (and the reverse proxy) may cache it for a year.
 
 from __future__ import annotations
 
-from pathlib import Path
-
-import plotly
 from starlette.requests import Request
 from starlette.responses import FileResponse
 from starlette.routing import Route
 
-PLOTLY_JS = Path(plotly.__file__).parent / "package_data" / "plotly.min.js"
-PLOTLY_URL = f"/vendor/plotly-{plotly.__version__}.min.js"
+from dashboard.charts.plotly_js import PLOTLY_JS, PLOTLY_URL
+
+__all__ = ["PLOTLY_JS", "PLOTLY_URL", "ROUTES"]
 
 
 async def _plotly(_: Request) -> FileResponse:
