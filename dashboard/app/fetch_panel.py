@@ -291,6 +291,33 @@ def _offer(
 # ---- the two panels ------------------------------------------------------------------------------
 
 
+def _fetchable_span(pair: Pair, lists: CountryLists, sides: list[str]) -> tuple[int, int] | None:
+    """(first, last) year a panel may offer; None, with the reason shown, when there is none
+    (no side Comtrade can be asked for, or no complete year yet)."""
+    if not sides:
+        st.warning(_why_not(pair, lists), icon=":material/cloud_off:")
+        return None
+    first, last = first_year(pair, lists), last_fetch_year()
+    if first > last:
+        st.warning(f"UN Comtrade lists {pair.label} from {first}: no complete year yet.")
+        return None
+    return first, last
+
+
+def _years_slider(first: int, last: int, key: str) -> tuple[int, ...]:
+    """The "Years to fetch" range slider (``first`` to ``last`` preset); the years chosen."""
+    years = st.slider(
+        "Years to fetch",
+        HS_FIRST_YEAR,
+        last,
+        (first, last),
+        key=f"fetch_{key}_years",
+        help=f"From {first}, the first year both countries are in UN Comtrade's lists "
+        f"(HS data start in {HS_FIRST_YEAR}), to {last}, the latest year that can be complete.",
+    )
+    return tuple(range(years[0], years[1] + 1))
+
+
 def empty_state(pair: Pair, key: str) -> None:
     """For a pair without total-trade figures: what is missing, and the fetch right here."""
     lists = country_lists()
@@ -303,23 +330,11 @@ def empty_state(pair: Pair, key: str) -> None:
     )
     _previous(key)
     st.header("Fetch from UN Comtrade")
-    if not sides:
-        st.warning(_why_not(pair, lists), icon=":material/cloud_off:")
+    span = _fetchable_span(pair, lists, sides)
+    if span is None:
         return
-    first, last = first_year(pair, lists), last_fetch_year()
-    if first > last:
-        st.warning(f"UN Comtrade lists {pair.label} from {first}: no complete year yet.")
-        return
-    years = st.slider(
-        "Years to fetch",
-        HS_FIRST_YEAR,
-        last,
-        (first, last),
-        key=f"fetch_{key}_years",
-        help=f"From {first}, the first year both countries are in UN Comtrade's lists "
-        f"(HS data start in {HS_FIRST_YEAR}), to {last}, the latest year that can be complete.",
-    )
-    wanted = tuple(range(years[0], years[1] + 1))
+    first, last = span
+    wanted = _years_slider(first, last, key)
     who = " and ".join(basis_label(s) for s in sides)
     st.markdown(f"Annual goods totals (exports, imports, total) on {who}.")
     legs = [Leg(s, pair.other(s), wanted) for s in sides]
@@ -394,13 +409,10 @@ def products_fetch(pair: Pair, key: str) -> None:
     lists = country_lists()
     sides = reporting_sides(pair, lists)
     st.header("Fetch what is traded from UN Comtrade")
-    if not sides:
-        st.warning(_why_not(pair, lists), icon=":material/cloud_off:")
+    span = _fetchable_span(pair, lists, sides)
+    if span is None:
         return
-    first, last = first_year(pair, lists), last_fetch_year()
-    if first > last:
-        st.warning(f"UN Comtrade lists {pair.label} from {first}: no complete year yet.")
-        return
+    first, last = span
     have = _years_with_totals(pair, sides, first, last)
     chosen = True
     if any(have.values()):
@@ -421,16 +433,7 @@ def products_fetch(pair: Pair, key: str) -> None:
         )
         chosen = which == "chosen"
     if chosen:
-        years = st.slider(
-            "Years to fetch",
-            HS_FIRST_YEAR,
-            last,
-            (first, last),
-            key=f"fetch_{key}_years",
-            help=f"From {first}, the first year both countries are in UN Comtrade's lists "
-            f"(HS data start in {HS_FIRST_YEAR}), to {last}, the latest year that can be complete.",
-        )
-        wanted = tuple(range(years[0], years[1] + 1))
+        wanted = _years_slider(first, last, key)
         legs = [Leg(s, pair.other(s), wanted, totals=False, products=True) for s in sides]
     else:
         legs = [
