@@ -17,8 +17,7 @@ from __future__ import annotations
 
 import math
 import os
-import threading
-from dataclasses import dataclass, field
+from collections.abc import Callable
 from datetime import date
 
 import streamlit as st
@@ -26,15 +25,13 @@ import streamlit as st
 from dashboard.analysis.coverage import HS_FIRST_YEAR, WORLD, missing_years, year_span
 from dashboard.analysis.series import basis_series
 from dashboard.app.cache import CACHE_TTL, data_version, observations, store
+from dashboard.app.fetch_job import JobTexts, Report, run_job, show_previous
 from dashboard.app.operator import operator_gate
 from dashboard.app.pair_select import CountryLists, country_lists
-from dashboard.app.plain import plain, show_plain
+from dashboard.app.plain import plain
 from dashboard.ingest.comtrade.client import (
-    ComtradeAuthError,
     ComtradeClient,
-    ComtradeDeadlineError,
 )
-from dashboard.ingest.comtrade.codes import UnknownCountryError
 from dashboard.ingest.comtrade.plan import (
     FetchPlan,
     Leg,
@@ -44,13 +41,9 @@ from dashboard.ingest.comtrade.plan import (
     run_plan,
     with_products,
 )
-from dashboard.ingest.errors import SourceError
 from dashboard.ingest.store import StoreBusyError, StoreDamagedError, WriteSummary
 from dashboard.model import DataFileError, Pair, basis_label, country_name
 
-#: How often the page redraws the progress bar while a fetch runs; each redraw is also where a
-#: click on Cancel (any click: it reruns the page) stops this run.
-POLL_SECONDS = 0.2
 #: The shortest deadline a fetch from the page gets (longer fetches get three times their estimate).
 MIN_DEADLINE = 180.0
 _JOB_PREFIX = "_pair_fetch_job_"
@@ -154,23 +147,6 @@ def plan_caption(plan: FetchPlan) -> str:
 # ---- the fetch job -------------------------------------------------------------------------------
 
 
-@dataclass
-class _Job:
-    """One fetch: it runs in a worker thread so the page stays responsive to Cancel.
-
-    Kept in the session: a click stops the page's run and starts the next, which ignores the
-    stopped run's session writes, so both runs share this object (see the data page's refresh).
-    """
-
-    cancel: threading.Event = field(default_factory=threading.Event)
-    finished: threading.Event = field(default_factory=threading.Event)
-    done: int = 0
-    result: PlanResult | None = None
-    error: Exception | None = None
-    #: (what happened, warnings, "success" or "error") for the next run to show.
-    report: tuple[str, list[str], str] | None = None
-
-
 def show_report(key: str) -> None:
     """Show the report of a fetch an earlier run of a page (``key``) made, if any; a page that
     no longer shows the fetch panel after it (the products page, once it has chapters) calls
@@ -180,51 +156,7 @@ def show_report(key: str) -> None:
 
 def _previous(key: str) -> None:
     """Report the fetch of an earlier run: stored (after its rerun) or stopped by a click."""
-    job: _Job | None = st.session_state.pop(_JOB_PREFIX + key, None)
-    if job is None:
-        return
-    job.cancel.set()
-    job.finished.wait(5.0)  # the stopped run reaches its finally within POLL_SECONDS
-    if job.report is None:
-        st.warning(
-            "The fetch was stopped before it finished. Nothing was stored: the data shown is "
-            "unchanged.",
-            icon=":material/cancel:",
-        )
-        return
-    text, warnings, level = job.report
-    if level == "error":
-        st.error(text, icon=":material/error:")
-    else:
-        st.success(text, icon=":material/check:")
-    for warning in warnings:
-        st.caption(warning)
-
-
-def _start(client: ComtradeClient, plan: FetchPlan, job: _Job) -> threading.Thread:
-    names_dir = store().directory  # read here: the worker thread has no Streamlit context
-
-    def step() -> None:
-        job.done += 1
-
-    def run() -> None:
-        try:
-            job.result = run_plan(
-                client,
-                plan,
-                progress=step,
-                deadline=plan_deadline(plan, MIN_DEADLINE),
-                should_cancel=job.cancel.is_set,
-                names_dir=names_dir,
-            )
-        except Exception as exc:  # handed to the page, which reports it
-            job.error = exc
-        finally:
-            client.close()
-
-    thread = threading.Thread(target=run, name="comtrade-pair-fetch", daemon=True)
-    thread.start()
-    return thread
+    show_previous(_JOB_PREFIX + key, "fetch")
 
 
 def _nothing_for(without: dict[str, tuple[int, ...]]) -> str:
@@ -284,70 +216,51 @@ def _store(pair: Pair, plan: FetchPlan, result: PlanResult) -> tuple[str, str]:
     return _summary(pair, result, totals, chapters), "success"
 
 
+#: What the panel says of its fetch's outcomes.
+_TEXTS = JobTexts(
+    noun="fetch",
+    done_label="Fetched from UN Comtrade",
+    auth_label="UN Comtrade refused the key; nothing was stored",
+    auth_tail="The data shown is unchanged.",
+    damaged="The local store is damaged, so nothing can be added to it until the site's "
+    "operator restores it. The data shown is unchanged.",
+    failed_label="The fetch failed; nothing was stored",
+    late_label="The fetch took too long; nothing was stored",
+    failed_lead="**The fetch from UN Comtrade failed.**",
+    failed_tail="Nothing was stored: the data shown is unchanged. Try again later or with "
+    "fewer years.",
+)
+
+
 def _run(pair: Pair, client: ComtradeClient, plan: FetchPlan, key: str, job_key: str) -> None:
     """Fetch with a progress bar and Cancel; store only a complete result, then rerun."""
-    job = _Job()
-    st.session_state[_JOB_PREFIX + job_key] = job
-    with st.status(f"Fetching {pair.label} from UN Comtrade…", expanded=True) as status:
-        total = max(plan.requests, 1)
-        bar = st.progress(0.0, text=f"0 of {plan.requests} requests")
-        # A click stops this run at its next redraw (the finally clause then stops the fetch)
-        # and the next run says so: the button needs no callback.
-        st.button("Cancel", icon=":material/cancel:", key=f"fetch_{key}_cancel")
-        worker = _start(client, plan, job)
-        try:
-            while worker.is_alive():
-                worker.join(POLL_SECONDS)
-                bar.progress(
-                    min(1.0, job.done / total), text=f"{job.done} of {plan.requests} requests"
-                )
-            if job.error is not None:
-                raise job.error
-            result = job.result
-            if result is None:
-                raise ValueError("the fetch ended without a result")
-            text, level = _store(pair, plan, result)
-            job.report = (text, [plain(w) for w in result.warnings], level)
-        except ComtradeAuthError as exc:
-            st.session_state.pop(_JOB_PREFIX + job_key, None)  # reported here
-            status.update(label="UN Comtrade refused the key; nothing was stored", state="error")
-            show_plain(exc, "error", tail="The data shown is unchanged.", icon=":material/key:")
-        except StoreDamagedError:
-            st.session_state.pop(_JOB_PREFIX + job_key, None)
-            status.update(label="Not stored: the local store is damaged", state="error")
-            st.error(
-                "The local store is damaged, so nothing can be added to it until the site's "
-                "operator restores it. The data shown is unchanged.",
-                icon=":material/error:",
-            )
-        except (
-            SourceError, UnknownCountryError, DataFileError, StoreBusyError, OSError, ValueError
-        ) as exc:  # fmt: skip
-            st.session_state.pop(_JOB_PREFIX + job_key, None)
-            late = isinstance(exc, ComtradeDeadlineError)
-            status.update(
-                label="The fetch took too long; nothing was stored"
-                if late
-                else "The fetch failed; nothing was stored",
-                state="error",
-            )
-            show_plain(
-                exc,
-                "error",
-                lead="**The fetch from UN Comtrade failed.**",
-                tail="Nothing was stored: the data shown is unchanged. Try again later or with "
-                "fewer years.",
-                icon=":material/timer_off:" if late else ":material/cloud_off:",
-            )
-        else:
-            status.update(label="Fetched from UN Comtrade", state="complete")
-        finally:
-            # Reached on Cancel, on any other click, when the visitor leaves, and normally.
-            job.cancel.set()
-            worker.join(2.0)  # the watchdog cuts a request in flight within 0.1 s
-            job.finished.set()
-    if job.report is not None:
-        st.rerun()
+    names_dir = store().directory  # read here: the worker thread has no Streamlit context
+
+    def work(progress: Callable[[], None], should_cancel: Callable[[], bool]) -> PlanResult:
+        return run_plan(
+            client,
+            plan,
+            progress=progress,
+            deadline=plan_deadline(plan, MIN_DEADLINE),
+            should_cancel=should_cancel,
+            names_dir=names_dir,
+        )
+
+    def keep(result: PlanResult) -> Report:
+        text, level = _store(pair, plan, result)
+        return text, [plain(w) for w in result.warnings], level
+
+    run_job(
+        _JOB_PREFIX + job_key,
+        label=f"Fetching {pair.label} from UN Comtrade…",
+        total=plan.requests,
+        cancel_key=f"fetch_{key}_cancel",
+        work=work,
+        close=client.close,
+        store=keep,
+        texts=_TEXTS,
+        thread_name="comtrade-pair-fetch",
+    )
 
 
 def _offer(
@@ -378,6 +291,33 @@ def _offer(
 # ---- the two panels ------------------------------------------------------------------------------
 
 
+def _fetchable_span(pair: Pair, lists: CountryLists, sides: list[str]) -> tuple[int, int] | None:
+    """(first, last) year a panel may offer; None, with the reason shown, when there is none
+    (no side Comtrade can be asked for, or no complete year yet)."""
+    if not sides:
+        st.warning(_why_not(pair, lists), icon=":material/cloud_off:")
+        return None
+    first, last = first_year(pair, lists), last_fetch_year()
+    if first > last:
+        st.warning(f"UN Comtrade lists {pair.label} from {first}: no complete year yet.")
+        return None
+    return first, last
+
+
+def _years_slider(first: int, last: int, key: str) -> tuple[int, ...]:
+    """The "Years to fetch" range slider (``first`` to ``last`` preset); the years chosen."""
+    years = st.slider(
+        "Years to fetch",
+        HS_FIRST_YEAR,
+        last,
+        (first, last),
+        key=f"fetch_{key}_years",
+        help=f"From {first}, the first year both countries are in UN Comtrade's lists "
+        f"(HS data start in {HS_FIRST_YEAR}), to {last}, the latest year that can be complete.",
+    )
+    return tuple(range(years[0], years[1] + 1))
+
+
 def empty_state(pair: Pair, key: str) -> None:
     """For a pair without total-trade figures: what is missing, and the fetch right here."""
     lists = country_lists()
@@ -390,23 +330,11 @@ def empty_state(pair: Pair, key: str) -> None:
     )
     _previous(key)
     st.header("Fetch from UN Comtrade")
-    if not sides:
-        st.warning(_why_not(pair, lists), icon=":material/cloud_off:")
+    span = _fetchable_span(pair, lists, sides)
+    if span is None:
         return
-    first, last = first_year(pair, lists), last_fetch_year()
-    if first > last:
-        st.warning(f"UN Comtrade lists {pair.label} from {first}: no complete year yet.")
-        return
-    years = st.slider(
-        "Years to fetch",
-        HS_FIRST_YEAR,
-        last,
-        (first, last),
-        key=f"fetch_{key}_years",
-        help=f"From {first}, the first year both countries are in UN Comtrade's lists "
-        f"(HS data start in {HS_FIRST_YEAR}), to {last}, the latest year that can be complete.",
-    )
-    wanted = tuple(range(years[0], years[1] + 1))
+    first, last = span
+    wanted = _years_slider(first, last, key)
     who = " and ".join(basis_label(s) for s in sides)
     st.markdown(f"Annual goods totals (exports, imports, total) on {who}.")
     legs = [Leg(s, pair.other(s), wanted) for s in sides]
@@ -481,13 +409,10 @@ def products_fetch(pair: Pair, key: str) -> None:
     lists = country_lists()
     sides = reporting_sides(pair, lists)
     st.header("Fetch what is traded from UN Comtrade")
-    if not sides:
-        st.warning(_why_not(pair, lists), icon=":material/cloud_off:")
+    span = _fetchable_span(pair, lists, sides)
+    if span is None:
         return
-    first, last = first_year(pair, lists), last_fetch_year()
-    if first > last:
-        st.warning(f"UN Comtrade lists {pair.label} from {first}: no complete year yet.")
-        return
+    first, last = span
     have = _years_with_totals(pair, sides, first, last)
     chosen = True
     if any(have.values()):
@@ -508,16 +433,7 @@ def products_fetch(pair: Pair, key: str) -> None:
         )
         chosen = which == "chosen"
     if chosen:
-        years = st.slider(
-            "Years to fetch",
-            HS_FIRST_YEAR,
-            last,
-            (first, last),
-            key=f"fetch_{key}_years",
-            help=f"From {first}, the first year both countries are in UN Comtrade's lists "
-            f"(HS data start in {HS_FIRST_YEAR}), to {last}, the latest year that can be complete.",
-        )
-        wanted = tuple(range(years[0], years[1] + 1))
+        wanted = _years_slider(first, last, key)
         legs = [Leg(s, pair.other(s), wanted, totals=False, products=True) for s in sides]
     else:
         legs = [

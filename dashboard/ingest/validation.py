@@ -111,8 +111,29 @@ def _text(**kw) -> pa.Column:
     return pa.Column(str, nullable=False, coerce=True, **kw)
 
 
-def _known_code() -> pa.Check:
-    return pa.Check(lambda s: s.isin(known_codes()), error="unknown ISO3 country code")
+def _known_code(codes: frozenset[str] | None = None) -> pa.Check:
+    """A known ISO3 (or region) code; ``codes`` once computed by the caller, else per check."""
+    return pa.Check(
+        lambda s: s.isin(known_codes() if codes is None else codes),
+        error="unknown ISO3 country code",
+    )
+
+
+def _year_column(*, nullable: bool) -> pa.Column:
+    """A year in YEAR_MIN-YEAR_MAX and not after the current year (only observed years)."""
+    return pa.Column(
+        "Int64",
+        nullable=nullable,
+        coerce=True,
+        checks=[
+            pa.Check.in_range(YEAR_MIN, YEAR_MAX),
+            pa.Check(
+                lambda s: s <= current_year(),
+                error=f"after the current year ({current_year()}): "
+                "only observed years can be stored",
+            ),
+        ],
+    )
 
 
 def _observation_schema() -> pa.DataFrameSchema:
@@ -120,19 +141,7 @@ def _observation_schema() -> pa.DataFrameSchema:
         {
             "reporter": _text(checks=_known_code()),
             "partner": _text(checks=_known_code()),
-            "year": pa.Column(
-                "Int64",
-                nullable=True,
-                coerce=True,
-                checks=[
-                    pa.Check.in_range(YEAR_MIN, YEAR_MAX),
-                    pa.Check(
-                        lambda s: s <= current_year(),
-                        error=f"after the current year ({current_year()}): "
-                        "only observed years can be stored",
-                    ),
-                ],
-            ),
+            "year": _year_column(nullable=True),
             "flow": _text(checks=pa.Check.isin(FLOWS)),
             "value_usd": pa.Column(
                 "float64",
@@ -591,25 +600,9 @@ def _product_schema() -> pa.DataFrameSchema:
     codes = known_codes()
     return pa.DataFrameSchema(
         {
-            "reporter": _text(
-                checks=pa.Check(lambda s: s.isin(codes), error="unknown ISO3 country code")
-            ),
-            "partner": _text(
-                checks=pa.Check(lambda s: s.isin(codes), error="unknown ISO3 country code")
-            ),
-            "year": pa.Column(
-                "Int64",
-                nullable=False,
-                coerce=True,
-                checks=[
-                    pa.Check.in_range(YEAR_MIN, YEAR_MAX),
-                    pa.Check(
-                        lambda s: s <= current_year(),
-                        error=f"after the current year ({current_year()}): "
-                        "only observed years can be stored",
-                    ),
-                ],
-            ),
+            "reporter": _text(checks=_known_code(codes)),
+            "partner": _text(checks=_known_code(codes)),
+            "year": _year_column(nullable=False),
             "flow": _text(checks=pa.Check.isin(_PRODUCT_FLOWS)),
             "code": _text(
                 checks=pa.Check(

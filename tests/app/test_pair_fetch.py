@@ -7,7 +7,6 @@ tests/support/fixtures/comtrade/README.md); only their shape is Comtrade's.
 
 from __future__ import annotations
 
-import functools
 import json
 from datetime import date
 from pathlib import Path
@@ -19,17 +18,13 @@ from werkzeug import Request, Response
 from dashboard.analysis.series import basis_series
 from dashboard.app import fetch_panel
 from dashboard.ingest.comtrade.client import (
-    API_KEY_ENV,
-    BASE_URL_ENV,
     PREVIEW_PATH,
-    ComtradeClient,
 )
-from dashboard.ingest.comtrade.codes import PARTNERS_PATH, REPORTERS_PATH
 from dashboard.ingest.snapshot import load_observations
 from dashboard.ingest.store import MANIFEST_FILE, LocalStore
 from tests.support import live_apptest as live
 from tests.support.apptest import switch_screen
-from tests.support.comtrade_fakes import load, records_for
+from tests.support.comtrade_fakes import load, point_app_at, records_for
 from tests.support.paths import APP
 from tests.support.rows import fetched_rows
 
@@ -82,17 +77,7 @@ def data_handler(values: dict[tuple[int, int, int], tuple[float, float]], asked:
 @pytest.fixture
 def comtrade(_shared_server, monkeypatch, tmp_path):
     server = _shared_server
-    server.clear()
-    monkeypatch.setenv(BASE_URL_ENV, server.url_for("").rstrip("/"))
-    monkeypatch.delenv(API_KEY_ENV, raising=False)
-    monkeypatch.setenv("TRADE_DASHBOARD_DATA_DIR", str(tmp_path))
-    # Quick retries and pace, so a failing fetch ends in seconds (the client's own defaults are
-    # tested in tests/unit/test_comtrade.py).
-    fast = functools.partial(ComtradeClient, min_interval=0.05, backoff_factor=0.01,
-                             backoff_jitter=0.0)  # fmt: skip
-    monkeypatch.setattr(fetch_panel, "ComtradeClient", fast)
-    server.expect_request(REPORTERS_PATH).respond_with_json(_reporters())
-    server.expect_request(PARTNERS_PATH).respond_with_json(_partners())
+    point_app_at(server, monkeypatch, tmp_path, fetch_panel, _reporters(), _partners())
     yield server, tmp_path
     server.clear()
 

@@ -14,7 +14,6 @@ Values served are synthetic test data (see tests/support/fixtures/comtrade/READM
 
 from __future__ import annotations
 
-import functools
 import json
 from pathlib import Path
 
@@ -25,12 +24,8 @@ from werkzeug import Request, Response
 from dashboard.analysis.series import basis_series
 from dashboard.app import fetch_panel
 from dashboard.ingest.comtrade.client import (
-    API_KEY_ENV,
-    BASE_URL_ENV,
     PREVIEW_PATH,
-    ComtradeClient,
 )
-from dashboard.ingest.comtrade.codes import PARTNERS_PATH, REPORTERS_PATH
 from dashboard.ingest.comtrade.hs import HS_PATH
 from dashboard.ingest.snapshot import load_observations
 from dashboard.ingest.store import LocalStore
@@ -41,6 +36,7 @@ from tests.support.comtrade_fakes import (
     chapter_records,
     chapter_values,
     comtrade_handler,
+    point_app_at,
     records_for,
 )
 from tests.support.paths import APP
@@ -92,15 +88,7 @@ def arg_bra(asked: list, fail_chapters: Response | None = None):
 @pytest.fixture
 def comtrade(_shared_server, monkeypatch, tmp_path):
     server = _shared_server
-    server.clear()
-    monkeypatch.setenv(BASE_URL_ENV, server.url_for("").rstrip("/"))
-    monkeypatch.delenv(API_KEY_ENV, raising=False)
-    monkeypatch.setenv("TRADE_DASHBOARD_DATA_DIR", str(tmp_path))
-    fast = functools.partial(ComtradeClient, min_interval=0.05, backoff_factor=0.01,
-                             backoff_jitter=0.0)  # fmt: skip
-    monkeypatch.setattr(fetch_panel, "ComtradeClient", fast)
-    server.expect_request(REPORTERS_PATH).respond_with_json(_reporters())
-    server.expect_request(PARTNERS_PATH).respond_with_json(_partners())
+    point_app_at(server, monkeypatch, tmp_path, fetch_panel, _reporters(), _partners())
     server.expect_request(HS_PATH).respond_with_json(HS_PAYLOAD)
     yield server, tmp_path
     server.clear()

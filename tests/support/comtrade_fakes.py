@@ -7,10 +7,14 @@ Shared by the client, CLI and page tests, which all serve these from a real loca
 
 from __future__ import annotations
 
+import functools
 import json
 from pathlib import Path
 
 from werkzeug import Request, Response
+
+from dashboard.ingest.comtrade.client import API_KEY_ENV, BASE_URL_ENV, ComtradeClient
+from dashboard.ingest.comtrade.codes import PARTNERS_PATH, REPORTERS_PATH
 
 FIXTURES = Path(__file__).parent / "fixtures" / "comtrade"
 CHN = ("CHN", 156, "China")
@@ -259,3 +263,19 @@ def comtrade_handler(
         return Response(json.dumps(payload), content_type="application/json")
 
     return handle
+
+
+def point_app_at(server, monkeypatch, data_dir: Path, module, reporters: dict, partners: dict):
+    """Point the app's fetches at the stand-in ``server`` (keyless, store in ``data_dir``) with
+    quick retries and pace in ``module``'s ComtradeClient, so a failing fetch ends in seconds
+    (the client's own defaults are tested in tests/unit/test_comtrade.py); the server answers
+    the reporter and partner lists."""
+    server.clear()
+    monkeypatch.setenv(BASE_URL_ENV, server.url_for("").rstrip("/"))
+    monkeypatch.delenv(API_KEY_ENV, raising=False)
+    monkeypatch.setenv("TRADE_DASHBOARD_DATA_DIR", str(data_dir))
+    fast = functools.partial(ComtradeClient, min_interval=0.05, backoff_factor=0.01,
+                             backoff_jitter=0.0)  # fmt: skip
+    monkeypatch.setattr(module, "ComtradeClient", fast)
+    server.expect_request(REPORTERS_PATH).respond_with_json(reporters)
+    server.expect_request(PARTNERS_PATH).respond_with_json(partners)

@@ -1,7 +1,6 @@
 """Data and sources: every observation with its link, live refresh, your own series, downloads."""
 
-import threading
-from dataclasses import dataclass, field
+from collections.abc import Callable
 from datetime import date
 
 import streamlit as st
@@ -9,6 +8,7 @@ import streamlit as st
 from dashboard.analysis.series import pair_mask
 from dashboard.app.cache import UPLOAD_STATE_KEY, current_pair, observations, store, targets
 from dashboard.app.downloads import XLSX_MIME
+from dashboard.app.fetch_job import JobTexts, Report, run_job, show_previous
 from dashboard.app.fetch_panel import complete_history, comtrade_key, empty_state
 from dashboard.app.links import check_url
 from dashboard.app.operator import operator_gate
@@ -16,13 +16,9 @@ from dashboard.app.plain import plain, show_plain
 from dashboard.app.urlstate import choice
 from dashboard.ingest import baci
 from dashboard.ingest.comtrade.client import (
-    ComtradeAuthError,
     ComtradeClient,
-    ComtradeDeadlineError,
     FetchResult,
 )
-from dashboard.ingest.comtrade.codes import UnknownCountryError
-from dashboard.ingest.errors import SourceError
 from dashboard.ingest.store import StoreBusyError, StoreDamagedError
 from dashboard.ingest.upload import ValidationReport, parse_upload, template_csv, to_store_rows
 from dashboard.model import DataFileError, Pair, basis_label
@@ -45,74 +41,23 @@ FIRST_FETCH_YEAR = 2000
 LAST_FETCH_YEAR = date.today().year - 1  # the latest year that can be complete
 #: Seconds a refresh from this page may take in all (26 years and the mirror: ~55 s keyless).
 REFRESH_DEADLINE = 180.0
-#: How often the page redraws the progress bar while a fetch runs; each redraw is also where a
-#: click on Cancel (any click: it reruns the page) stops this run.
-REFRESH_POLL = 0.2
 _JOB_KEY = "_refresh_job"
-
-
-@dataclass
-class _FetchJob:
-    """One refresh: its fetch runs in a worker thread so the page stays responsive to Cancel.
-
-    Kept in the session while it runs. A click stops the page's run with StopException and
-    starts the next run at once, in another thread; Streamlit ignores session-state writes from
-    the stopped run, so the two runs share this object instead: the next run cancels the fetch,
-    waits for ``finished`` and reads ``report`` (set only once the store was written).
-    """
-
-    cancel: threading.Event = field(default_factory=threading.Event)
-    finished: threading.Event = field(default_factory=threading.Event)
-    done: int = 0
-    result: FetchResult | None = None
-    error: Exception | None = None
-    report: tuple[str, list[str]] | None = None
-
-
-def _start_fetch(client: ComtradeClient, pair: Pair, years: list[int], job: _FetchJob):
-    """Run ``client.fetch`` for both directions in a thread; it only fetches, never stores."""
-
-    def step() -> None:
-        job.done += 1
-
-    def run() -> None:
-        try:
-            job.result = client.fetch(
-                pair.a,
-                pair.b,
-                years,
-                mirror=True,
-                progress=step,
-                deadline=REFRESH_DEADLINE,
-                should_cancel=job.cancel.is_set,
-            )
-        except Exception as exc:  # handed to the page, which reports it
-            job.error = exc
-        finally:
-            client.close()
-
-    thread = threading.Thread(target=run, name="comtrade-refresh", daemon=True)
-    thread.start()
-    return thread
+#: What the data page says of its refresh's outcomes.
+_TEXTS = JobTexts(
+    noun="refresh",
+    done_label="Refreshed from UN Comtrade",
+    auth_label="UN Comtrade refused the API key",
+    auth_tail="The data already shown is still in use.",
+    damaged=STORE_NOT_WRITABLE,
+    failed_label="The refresh failed; nothing was changed",
+    late_label="The refresh took too long; nothing was changed",
+    failed_tail="The existing data is still in use; try again later or with fewer years.",
+)
 
 
 def _previous_refresh() -> None:
     """Report the refresh of an earlier run: stored (after its rerun) or stopped by a click."""
-    job: _FetchJob | None = st.session_state.pop(_JOB_KEY, None)
-    if job is None:
-        return
-    job.cancel.set()
-    job.finished.wait(5.0)  # the stopped run reaches its finally within REFRESH_POLL
-    if job.report is None:
-        st.warning(
-            "The refresh was stopped before it finished. Nothing was stored: the data shown is "
-            "unchanged.",
-            icon=":material/cancel:",
-        )
-        return
-    st.success(job.report[0], icon=":material/check:")
-    for warning in job.report[1]:
-        st.caption(warning)
+    show_previous(_JOB_KEY, "refresh")
 
 
 def _log_bulk_error(exc: Exception) -> None:
@@ -293,73 +238,47 @@ def _refresh_section(pair: Pair) -> None:
         local = store()
         wanted = list(range(years[0], years[1] + 1))
         client = ComtradeClient(api_key=key, cache_dir=local.directory)
-        job = _FetchJob()
-        st.session_state[_JOB_KEY] = job
-        with st.status(f"Fetching {pair.label} from UN Comtrade…", expanded=True) as status:
-            total = client.planned_requests(wanted, mirror=True)
-            bar = st.progress(0.0, text=f"0 of {total} requests")
-            # A click stops this run at its next redraw below (the finally clause then stops the
-            # fetch) and the next run says so: the button needs no callback.
-            st.button("Cancel", icon=":material/cancel:", key="refresh_cancel")
-            worker = _start_fetch(client, pair, wanted, job)
-            try:
-                while worker.is_alive():
-                    worker.join(REFRESH_POLL)
-                    bar.progress(min(1.0, job.done / total), text=f"{job.done} of {total} requests")
-                if job.error is not None:
-                    raise job.error
-                result = job.result
-                written = local.upsert(result.observations, on_wait=st.write)
-                missing = "; ".join(
-                    f"{direction}: {', '.join(map(str, ys))}"
-                    for direction, ys in result.years_without_data.items()
-                    if ys
-                )
-                # Shown by the next run (after the rerun below, which redraws the table with
-                # the new figures), however this one ends.
-                job.report = (
-                    f"{result.requests} requests, {written.added} new and {written.replaced} "
-                    "updated figures stored."
-                    + (f" Nothing reported yet for {missing}." if missing else ""),
-                    [plain(w) for w in result.warnings],
-                )
-            except ComtradeAuthError as exc:
-                st.session_state.pop(_JOB_KEY, None)  # reported here
-                status.update(label="UN Comtrade refused the API key", state="error")
-                show_plain(
-                    exc,
-                    "error",
-                    tail="The data already shown is still in use.",
-                    icon=":material/key:",
-                )
-            except StoreDamagedError:
-                st.session_state.pop(_JOB_KEY, None)
-                status.update(label="Not stored: the local store is damaged", state="error")
-                st.error(STORE_NOT_WRITABLE, icon=":material/error:")
-            except (SourceError, UnknownCountryError, DataFileError, OSError, ValueError) as exc:
-                st.session_state.pop(_JOB_KEY, None)
-                late = isinstance(exc, ComtradeDeadlineError)
-                status.update(
-                    label="The refresh took too long; nothing was changed"
-                    if late
-                    else "The refresh failed; nothing was changed",
-                    state="error",
-                )
-                show_plain(
-                    exc,
-                    "error",
-                    tail="The existing data is still in use; try again later or with fewer years.",
-                    icon=":material/timer_off:" if late else ":material/cloud_off:",
-                )
-            else:
-                status.update(label="Refreshed from UN Comtrade", state="complete")
-            finally:
-                # Reached on Cancel, on any other click, when the visitor leaves, and normally.
-                job.cancel.set()
-                worker.join(2.0)  # the watchdog cuts a request in flight within 0.1 s
-                job.finished.set()
-        if job.report is not None:
-            st.rerun()
+
+        def work(progress: Callable[[], None], should_cancel: Callable[[], bool]) -> FetchResult:
+            # REFRESH_DEADLINE read when the fetch starts (tests shorten it).
+            return client.fetch(
+                pair.a,
+                pair.b,
+                wanted,
+                mirror=True,
+                progress=progress,
+                deadline=REFRESH_DEADLINE,
+                should_cancel=should_cancel,
+            )
+
+        def keep(result: FetchResult) -> Report:
+            written = local.upsert(result.observations, on_wait=st.write)
+            missing = "; ".join(
+                f"{direction}: {', '.join(map(str, ys))}"
+                for direction, ys in result.years_without_data.items()
+                if ys
+            )
+            # Shown by the next run (after the rerun, which redraws the table with the new
+            # figures), however this one ends.
+            return (
+                f"{result.requests} requests, {written.added} new and {written.replaced} "
+                "updated figures stored."
+                + (f" Nothing reported yet for {missing}." if missing else ""),
+                [plain(w) for w in result.warnings],
+                "success",
+            )
+
+        run_job(
+            _JOB_KEY,
+            label=f"Fetching {pair.label} from UN Comtrade…",
+            total=client.planned_requests(wanted, mirror=True),
+            cancel_key="refresh_cancel",
+            work=work,
+            close=client.close,
+            store=keep,
+            texts=_TEXTS,
+            thread_name="comtrade-refresh",
+        )
 
 
 def _own_series() -> None:

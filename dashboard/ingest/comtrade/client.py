@@ -590,29 +590,14 @@ class ComtradeClient:
         and during waits, and a request in flight is cut within 0.1 s (ComtradeCancelled).
         Either way nothing is returned, so nothing can be stored.
         """
-        years = sorted({int(y) for y in years})
-        if not years:
-            raise ValueError("no years requested")
-        if years[0] < YEAR_MIN or years[-1] > YEAR_MAX:
-            raise ValueError(f"years must lie in {YEAR_MIN}-{YEAR_MAX}")
-        if deadline is not None and not (deadline > 0 and math.isfinite(deadline)):
-            raise ValueError("the fetch deadline must be a positive number of seconds")
-        start = self._clock()
-        self._fetch_end = None if deadline is None else start + deadline
-        self._fetch_deadline = deadline or 0.0
-        self._should_cancel = should_cancel
-        self._calls = (0, self.planned_requests(years, mirror))
-        try:
-            frame, no_data, before = self._fetch(
-                reporter, partner, years, mirror, progress, totals=True
-            )
-        finally:
-            self._fetch_end, self._should_cancel = None, None
+        frame, no_data, requests, elapsed = self._bounded_fetch(
+            reporter, partner, years, mirror, progress, deadline, should_cancel, totals=True
+        )
         return FetchResult(
             observations=frame,
-            requests=self.requests_made - before,
+            requests=requests,
             years_without_data=no_data,
-            elapsed=self._clock() - start,
+            elapsed=elapsed,
             endpoint=self.endpoint,
             warnings=tuple(self.resolver.warnings),
         )
@@ -620,20 +605,49 @@ class ComtradeClient:
     @contextmanager
     def bounded(
         self, deadline: float | None, should_cancel: Callable[[], bool] | None = None
-    ) -> Iterator[None]:
+    ) -> Iterator[float]:
         """Apply a fetch's ``deadline`` (seconds from now) and cancel hook to the requests made
         inside, as :meth:`fetch` does to its own: a reference list refreshed as part of a fetch
         (the HS names) stops on the same Cancel and deadline (ComtradeCancelled,
-        ComtradeFetchDeadline) instead of retrying on its own."""
+        ComtradeFetchDeadline) instead of retrying on its own. Yields the clock reading the
+        deadline counts from."""
         if deadline is not None and not (deadline > 0 and math.isfinite(deadline)):
             raise ValueError("the fetch deadline must be a positive number of seconds")
-        self._fetch_end = None if deadline is None else self._clock() + deadline
+        start = self._clock()
+        self._fetch_end = None if deadline is None else start + deadline
         self._fetch_deadline = deadline or 0.0
         self._should_cancel = should_cancel
         try:
-            yield
+            yield start
         finally:
             self._fetch_end, self._should_cancel = None, None
+
+    def _bounded_fetch(
+        self,
+        reporter: str,
+        partner: str,
+        years: Iterable[int],
+        mirror: bool,
+        progress: Callable[[], None] | None,
+        deadline: float | None,
+        should_cancel: Callable[[], bool] | None,
+        *,
+        totals: bool,
+    ) -> tuple[pd.DataFrame, dict[str, tuple[int, ...]], int, float]:
+        """What :meth:`fetch` and :meth:`fetch_products` share: check the years, run
+        :meth:`_fetch` under the deadline and cancel hook with the calls counted for
+        ``progress``; (rows, empty years per direction, data requests made, seconds taken)."""
+        years = sorted({int(y) for y in years})
+        if not years:
+            raise ValueError("no years requested")
+        if years[0] < YEAR_MIN or years[-1] > YEAR_MAX:
+            raise ValueError(f"years must lie in {YEAR_MIN}-{YEAR_MAX}")
+        with self.bounded(deadline, should_cancel) as start:
+            self._calls = (0, self.planned_requests(years, mirror))
+            frame, no_data, before = self._fetch(
+                reporter, partner, years, mirror, progress, totals=totals
+            )
+        return frame, no_data, self.requests_made - before, self._clock() - start
 
     def fetch_products(
         self,
@@ -657,29 +671,14 @@ class ComtradeClient:
         refuses the whole fetch (ComtradeError). A year with no chapters is an empty year.
         Deadlines, cancel and ``progress`` (once per data call) as for :meth:`fetch`.
         """
-        years = sorted({int(y) for y in years})
-        if not years:
-            raise ValueError("no years requested")
-        if years[0] < YEAR_MIN or years[-1] > YEAR_MAX:
-            raise ValueError(f"years must lie in {YEAR_MIN}-{YEAR_MAX}")
-        if deadline is not None and not (deadline > 0 and math.isfinite(deadline)):
-            raise ValueError("the fetch deadline must be a positive number of seconds")
-        start = self._clock()
-        self._fetch_end = None if deadline is None else start + deadline
-        self._fetch_deadline = deadline or 0.0
-        self._should_cancel = should_cancel
-        self._calls = (0, self.planned_requests(years, mirror))
-        try:
-            frame, no_data, before = self._fetch(
-                reporter, partner, years, mirror, progress, totals=False
-            )
-        finally:
-            self._fetch_end, self._should_cancel = None, None
+        frame, no_data, requests, elapsed = self._bounded_fetch(
+            reporter, partner, years, mirror, progress, deadline, should_cancel, totals=False
+        )
         return ProductFetchResult(
             products=frame,
-            requests=self.requests_made - before,
+            requests=requests,
             years_without_data=no_data,
-            elapsed=self._clock() - start,
+            elapsed=elapsed,
             endpoint=self.endpoint,
             warnings=tuple(self.resolver.warnings),
         )

@@ -18,6 +18,7 @@ import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field, replace
 from pathlib import Path
+from typing import Any
 
 import pandas as pd
 
@@ -153,35 +154,43 @@ def run_plan(
     empty_chapters: dict[str, tuple[int, ...]] = {}
     warnings: list[str] = []
     requests = 0
+
+    def call(
+        fetch: Callable[..., Any],
+        leg: Leg,
+        what: str,
+        rows_of: Callable[[Any], pd.DataFrame],
+        into: list[pd.DataFrame],
+        empties: dict[str, tuple[int, ...]],
+    ) -> None:
+        """One leg's totals or chapters fetch, its counts, empty years, warnings and rows kept."""
+        nonlocal requests
+        got = fetch(
+            leg.reporter,
+            leg.partner,
+            leg.years,
+            progress=progress,
+            deadline=left(f"{leg.reporter}'s {what}"),
+            should_cancel=should_cancel,
+        )
+        requests += got.requests
+        empties.update(got.years_without_data)
+        warnings.extend([w for w in got.warnings if w not in warnings])
+        if not rows_of(got).empty:
+            into.append(rows_of(got))
+
     for leg in plan.legs:
         if leg.totals:
-            result = client.fetch(
-                leg.reporter,
-                leg.partner,
-                leg.years,
-                progress=progress,
-                deadline=left(f"{leg.reporter}'s figures"),
-                should_cancel=should_cancel,
-            )
-            requests += result.requests
-            empty.update(result.years_without_data)
-            warnings += [w for w in result.warnings if w not in warnings]
-            if not result.observations.empty:
-                frames.append(result.observations)
+            call(client.fetch, leg, "figures", lambda r: r.observations, frames, empty)
         if leg.products:
-            got = client.fetch_products(
-                leg.reporter,
-                leg.partner,
-                leg.years,
-                progress=progress,
-                deadline=left(f"{leg.reporter}'s HS chapters"),
-                should_cancel=should_cancel,
+            call(
+                client.fetch_products,
+                leg,
+                "HS chapters",
+                lambda r: r.products,
+                chapters,
+                empty_chapters,
             )
-            requests += got.requests
-            empty_chapters.update(got.years_without_data)
-            warnings += [w for w in got.warnings if w not in warnings]
-            if not got.products.empty:
-                chapters.append(got.products)
     names = None
     if plan.products:
         names, note = _refresh_names(client, names_dir, end, clock, should_cancel)
