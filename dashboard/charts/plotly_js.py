@@ -1,7 +1,6 @@
-"""Where the browser gets plotly.js for the charts drawn client-side: the installed ``plotly``
-wheel's own copy, at a URL carrying its version.
+"""Where the browser gets plotly.js for the charts it draws itself (a versioned URL).
 
-One definition for the app (which serves the file and tells the live component the URL) and the
+The file is the installed ``plotly`` wheel's own copy. One definition for the app (which serves the file and tells the live component the URL) and the
 reverse proxy (which tells a first-time browser to fetch it at once, before the app has run).
 """
 
