@@ -1,7 +1,8 @@
 """Where the browser gets plotly.js for the charts it draws itself (a versioned URL).
 
-The file is the installed ``plotly`` wheel's own copy. One definition for the app (which serves the file and tells the live component the URL) and the
-reverse proxy (which tells a first-time browser to fetch it at once, before the app has run).
+The file is the installed ``plotly`` wheel's own copy. One definition for the app (which serves
+the file and tells the live component the URL) and the reverse proxy (which tells a first-time
+browser to fetch it at once, before the app has run).
 """
 
 from __future__ import annotations
