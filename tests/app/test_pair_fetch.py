@@ -253,3 +253,17 @@ def test_tracker_offers_exactly_the_missing_years_of_china_kazakhstan(comtrade):
     assert f"{n} requests" in text  # the preview: one year a request
     years = ",".join(map(str, missing_chn))
     assert f"trade-dashboard fetch --reporter CHN --partner KAZ --years {years}" in text
+
+
+def test_a_basis_with_one_figure_still_offers_to_complete_the_history(comtrade):
+    """Argentina–Brazil with one stored figure (Argentina's 2024 total): the tracker cannot draw
+    a trend ("a trend needs two") and stops there, but it still says which years are missing and
+    offers to fetch them, since that fetch is what gives the basis a trend."""
+    _server, store_dir = comtrade
+    LocalStore(store_dir).upsert(fetched_rows([2024], reporter="ARG", partner="BRA"))
+    at = _open(pair="ARG-BRA")
+    assert any("a trend needs two" in w.value for w in at.warning)
+    assert any(e.label == "Complete the history from UN Comtrade" for e in at.expander) or (
+        "Complete the history from UN Comtrade" in _texts(at)
+    )
+    assert "missing" in _texts(at)

@@ -286,6 +286,9 @@ def _control_widgets(view: _View) -> tuple[Controls, TrackedTarget | None]:
             f"{view.basis_name(basis)} has only one figure for {pair.label}: a trend needs two.",
             icon=":material/warning:",
         )
+        # The page's own "Complete the history" (after the tracker) is never reached from here,
+        # yet it is what gives this basis the figures a trend needs (and shows a fetch's report).
+        complete_history(pair, key="tracker")
         st.stop()
     preset = preset_control(c3)
 
