@@ -266,10 +266,14 @@ def residual_sentence(view: ProductsView, year: int, flow: str) -> str | None:
     t = year_table(view.comp, year, flow)
     res = t[t["code"] == NOT_ALLOCATED]
     if res.empty:
-        return (
-            f"No reported total for {year}: shares are of the {view.level}s' sum "
-            f"({format_usd(float(t['total_usd'].iloc[0]))})."
-        )
+        summed = format_usd(float(t["total_usd"].iloc[0]))
+        if view.origin == "baci":
+            # BACI has no separate total: its totals are its flows' sums, so nothing is missing.
+            return (
+                f"CEPII BACI's total for {year} is the sum of its {view.level}s ({summed}): "
+                "nothing is unallocated."
+            )
+        return f"No reported total for {year}: shares are of the {view.level}s' sum ({summed})."
     value, total = float(res["value_usd"].iloc[0]), float(res["total_usd"].iloc[0])
     if value < 0:
         return (

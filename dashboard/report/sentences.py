@@ -268,6 +268,14 @@ def basis_words(reporter: str) -> str:
     return f"{country_name(reporter)}'s {kind}"
 
 
+def _where(status: Mapping[str, Any]) -> str:
+    """The basis a status row was judged on, in words: its own name when the row carries one
+    (``basis_name``: CEPII BACI, an uploaded series), else the reporter's statistics."""
+    if status.get("basis_name"):
+        return str(status["basis_name"])
+    return basis_words(status["basis"]) if status["basis"] else "either side's statistics"
+
+
 def _judged(status: Mapping[str, Any], chance: float | None, year: int) -> str:
     """What one basis says about the target, after its status word."""
     s = status["status"]
@@ -296,7 +304,7 @@ def verdict_sentence(
     track, 58%."
     """
     s = status["status"]
-    where = basis_words(status["basis"]) if status["basis"] else "either side's statistics"
+    where = _where(status)
     money = tmoney(status["target_value_usd"]) if pd.notna(status["target_value_usd"]) else ""
     if s in ("on track", "off track") and chance is not None:
         pct = share(chance)
@@ -317,7 +325,7 @@ def verdict_sentence(
         else:
             detail = _judged(o, o_chance, target_year)
             tail = o["status"] + (f": {detail}" if detail else "")
-        head += f"; on {basis_words(o['basis'])}, {tail}"
+        head += f"; on {_where(o)}, {tail}"
     return head + "."
 
 

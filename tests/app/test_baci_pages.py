@@ -40,6 +40,9 @@ def test_a_pair_only_in_baci_is_offered_and_tracked_on_the_baci_basis(tmp_path):
     assert at.session_state["pair"] == "RUS-USA"
     basis = at.selectbox(key="basis")
     assert basis.value == "baci"
+    # The verdict names the basis its figures are (BACI's), not Russia's own statistics.
+    verdict = at.get_by_key("tracker_verdict").children[0].value.replace("\\", "")
+    assert baci.BASIS_LABEL in verdict and "Russia's statistics" not in verdict, verdict
     shown = "\n".join(m.value for m in at.markdown) + "\n".join(c.value for c in at.caption)
     assert baci.BASIS_LABEL in shown or baci.BASIS_LABEL in str(basis.options)
     # The numbers behind the basis are the query's: the latest total equals the ground truth.

@@ -353,3 +353,24 @@ def test_an_import_is_one_manifest_swap_for_its_three_tables(tmp_path, matrix, s
     assert {"baci_flows", "baci_pair_hs2", "baci_pair_totals"} <= set(store.tables())
     baci.import_baci(store, [tmp_path / "baci"])
     assert json.loads((store.directory / "manifest.json").read_text())["version"] == 2
+
+
+def test_a_baci_year_says_its_total_is_its_chapters_sum(tmp_path, matrix, store):
+    """BACI has no separate reported total: the products page must not say "No reported total"
+    (as for a fetched year without one) but that the chapters are the whole total; the amount is
+    the pandas sum of KAZ -> CHN flows in 2022."""
+    from dashboard.ingest.comtrade.hs import bundled_hs_names
+    from dashboard.report.composition import build_view, residual_sentence
+
+    baci.import_baci(store, [tmp_path / "baci"])
+    rows = baci.pair_composition(store, "KAZ", "CHN").frame
+    view = build_view(rows, None, "KAZ", "CHN", origin="baci", level="chapter",
+                      names=bundled_hs_names())  # fmt: skip
+    text = residual_sentence(view, 2022, "export")
+    assert text.startswith("CEPII BACI's total for 2022 is the sum of its chapters (")
+    assert "nothing is unallocated" in text
+    flows = with_iso3(matrix[2022])
+    total = flows[(flows.exporter == "KAZ") & (flows.importer == "CHN")]["value_usd"].sum()
+    assert view.comp.query("year == 2022 and flow == 'export'")["value_usd"].sum() == (
+        pytest.approx(total)
+    )

@@ -409,6 +409,10 @@ def _judge_verdict(view: _View, target: TrackedTarget, reporter: str, year: int)
     def judged(code: str) -> tuple[dict, float | None]:
         b = view.basis_for(code)
         status = judge_target(target.row, b.obs, b.reporter, assumed_year=year, as_of_year=as_of)
+        if code in _NAMED_BASES:
+            # CEPII BACI's rows (or an upload's) carry a country as reporter; the verdict must
+            # name the basis the figures are, not that country's statistics.
+            status = {**status, "basis_name": view.basis_name(code)}
         chance = None
         # On or off track only with a trend (MIN_TREND_OBSERVATIONS figures, judge_target's
         # rule), so a chance is never a stand-in's number dressed as an estimate.
