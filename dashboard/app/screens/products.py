@@ -11,6 +11,7 @@ the command), never on an empty chart.
 from __future__ import annotations
 
 from datetime import date
+from typing import Any
 
 import pandas as pd
 import streamlit as st
@@ -211,23 +212,34 @@ def render() -> None:
         f"`trade-dashboard products --reporter {view.reporter} --partner {view.partner} "
         f"--year {year} --level {level} --source {view.origin}` prints the same table."
     )
-    shown = table[["direction", "rank", "code", "name", "value_usd", "share"]].copy()
-    shown["value_usd"] = shown["value_usd"] / 1e9
-    shown["share"] = shown["share"] * 100
-    st.dataframe(
-        shown,
-        hide_index=True,
-        width="stretch",
-        column_config={
-            "direction": "Direction",
-            "rank": st.column_config.NumberColumn("Rank", format="%d"),
-            "code": "Code",
-            "name": "Name",
-            "value_usd": st.column_config.NumberColumn("$ bn", format="%.3f"),
-            "share": st.column_config.NumberColumn("Share, %", format="%.1f"),
-        },
-    )
+    _table(
+        table,
+        {"direction": "Direction", "rank": st.column_config.NumberColumn("Rank", format="%d"),
+         "code": "Code", "name": "Name", "value_usd": "$ bn", "share": "Share, %"},
+        dollars=("value_usd",),
+        percents=("share",),
+    )  # fmt: skip
     _download(table, view, pair, "trade-products", "the table", year=year)
+
+
+def _table(
+    frame: pd.DataFrame,
+    headings: dict[str, Any],
+    *,
+    dollars: tuple[str, ...] = (),
+    percents: tuple[str, ...] = (),
+) -> None:
+    """``frame``'s columns in ``headings``' order, under its headings (text or a column config):
+    ``dollars`` (US dollars) shown in billions to three decimals, ``percents`` (fractions) in
+    percent to one, so every table of the page reads alike."""
+    shown = frame[list(headings)].copy()
+    shown[list(dollars)] = shown[list(dollars)] / 1e9
+    shown[list(percents)] = shown[list(percents)] * 100
+    config = dict(headings)
+    for cols, fmt in ((dollars, "%.3f"), (percents, "%.1f")):
+        for c in cols:
+            config[c] = st.column_config.NumberColumn(headings[c], format=fmt)
+    st.dataframe(shown, hide_index=True, width="stretch", column_config=config)
 
 
 def _top_charts(view: ProductsView, pair: Pair, year: int) -> None:
@@ -326,20 +338,13 @@ def _concentration_and_growth(view: ProductsView, pair: Pair, year: int) -> None
             f"{win.describe()}; empty where a value is zero at either end."
         )
     )
-    shown = growth[["label", "start_usd", "end_usd", "cagr"]].copy()
-    shown[["start_usd", "end_usd"]] = shown[["start_usd", "end_usd"]] / 1e9
-    shown["cagr"] = shown["cagr"] * 100
-    st.dataframe(
-        shown,
-        hide_index=True,
-        width="stretch",
-        column_config={
-            "label": view.level.capitalize(),
-            "start_usd": st.column_config.NumberColumn(f"{win.start}, $ bn", format="%.3f"),
-            "end_usd": st.column_config.NumberColumn(f"{win.end}, $ bn", format="%.3f"),
-            "cagr": st.column_config.NumberColumn("CAGR, % a year", format="%.1f"),
-        },
-    )
+    _table(
+        growth,
+        {"label": view.level.capitalize(), "start_usd": f"{win.start}, $ bn",
+         "end_usd": f"{win.end}, $ bn", "cagr": "CAGR, % a year"},
+        dollars=("start_usd", "end_usd"),
+        percents=("cagr",),
+    )  # fmt: skip
     _download(
         growth,
         view,
@@ -378,24 +383,14 @@ def _what_if(view: ProductsView, pair: Pair) -> None:
             f"{view.basis_words}, whose total is {format_usd(result.base_total_usd)} in "
             f"{result.base_year} (implied growth {format_pct(result.implied_cagr)} a year)."
         )
-    shown = result.table[["label", "base_usd", "rate", "projected_usd", "held", "capped"]].copy()
-    shown[["base_usd", "projected_usd"]] = shown[["base_usd", "projected_usd"]] / 1e9
-    shown["rate"] = shown["rate"] * 100
-    st.dataframe(
-        shown,
-        hide_index=True,
-        width="stretch",
-        column_config={
-            "label": view.level.capitalize(),
-            "base_usd": st.column_config.NumberColumn(f"{result.base_year}, $ bn", format="%.3f"),
-            "rate": st.column_config.NumberColumn("Trend, % a year", format="%.1f"),
-            "projected_usd": st.column_config.NumberColumn(
-                f"{result.target_year} what-if, $ bn", format="%.3f"
-            ),
-            "held": "Held flat",
-            "capped": "Capped",
-        },
-    )
+    _table(
+        result.table,
+        {"label": view.level.capitalize(), "base_usd": f"{result.base_year}, $ bn",
+         "rate": "Trend, % a year", "projected_usd": f"{result.target_year} what-if, $ bn",
+         "held": "Held flat", "capped": "Capped"},
+        dollars=("base_usd", "projected_usd"),
+        percents=("rate",),
+    )  # fmt: skip
     _download(
         result.table,
         view,
