@@ -4,9 +4,12 @@ server and see the pair drawn. The lists and values served are synthetic test da
 
 from __future__ import annotations
 
+import contextlib
 import json
 import re
+from collections.abc import Callable, Iterator
 from datetime import date
+from pathlib import Path
 
 import pytest
 from playwright.sync_api import Page, expect
@@ -15,6 +18,7 @@ from werkzeug import Request, Response
 
 from dashboard.ingest.comtrade.client import API_KEY_ENV, BASE_URL_ENV, PREVIEW_PATH
 from dashboard.ingest.comtrade.codes import PARTNERS_PATH, REPORTERS_PATH
+from dashboard.ingest.comtrade.hs import HS_PATH
 from dashboard.ingest.store import LocalStore
 from tests.e2e.conftest import start_streamlit, stop
 from tests.e2e.helpers import (
@@ -62,15 +66,26 @@ def _data(request: Request) -> Response:
     return Response(json.dumps(body), content_type="application/json")
 
 
-@pytest.fixture(scope="module")
-def pair_app(tmp_path_factory: pytest.TempPathFactory):
-    tmp_path = tmp_path_factory.mktemp("pair-app")
+@contextlib.contextmanager
+def comtrade_app(
+    tmp_path: Path,
+    data: Callable[[Request], Response],
+    *,
+    hs_missing: bool = False,
+    before_stop: Callable[[], None] = lambda: None,
+) -> Iterator[tuple[str, Path]]:
+    """The dashboard (operator sign-in enabled, an empty store under ``tmp_path``) against a
+    stand-in UN Comtrade: the reference lists with Brazil and Argentina, ``data`` answering the
+    data calls and, with ``hs_missing``, the HS list answering 404. Yields (url, store);
+    ``before_stop`` runs first when it ends (e.g. to release a request the stand-in holds)."""
     server = HTTPServer(threaded=True)
     server.start()
     reporters, partners = _lists()
     server.expect_request(REPORTERS_PATH).respond_with_json(reporters)
     server.expect_request(PARTNERS_PATH).respond_with_json(partners)
-    server.expect_request(PREVIEW_PATH).respond_with_handler(_data)
+    if hs_missing:
+        server.expect_request(HS_PATH).respond_with_data("not here", status=404)
+    server.expect_request(PREVIEW_PATH).respond_with_handler(data)
     store = tmp_path / "store"
     env = {BASE_URL_ENV: server.url_for("").rstrip("/"), API_KEY_ENV: "",
            "TRADE_DASHBOARD_DATA_DIR": str(store)}  # fmt: skip
@@ -80,9 +95,16 @@ def pair_app(tmp_path_factory: pytest.TempPathFactory):
     try:
         yield url, store
     finally:
+        before_stop()
         stop(proc)
         server.stop()
         log.unlink(missing_ok=True)
+
+
+@pytest.fixture(scope="module")
+def pair_app(tmp_path_factory: pytest.TempPathFactory):
+    with comtrade_app(tmp_path_factory.mktemp("pair-app"), _data) as running:
+        yield running
 
 
 def search_and_pick(page: Page, key: str, typed: str, option: str) -> None:

@@ -13,25 +13,18 @@ from pathlib import Path
 
 import pytest
 from playwright.sync_api import Page, expect
-from pytest_httpserver import HTTPServer
 from werkzeug import Request, Response
 
-from dashboard.ingest.comtrade.client import API_KEY_ENV, BASE_URL_ENV, PREVIEW_PATH
-from dashboard.ingest.comtrade.codes import PARTNERS_PATH, REPORTERS_PATH
-from dashboard.ingest.comtrade.hs import HS_PATH
 from dashboard.ingest.store import LocalStore
-from tests.e2e.conftest import start_streamlit, stop
 from tests.e2e.helpers import (
     expect_no_exception,
     open_app,
-    operator_server_args,
     sign_in_as_operator,
     wait_for_app_run,
 )
 from tests.e2e.test_accessibility_e2e import violations
-from tests.e2e.test_pair_fetch_e2e import ARG, BRA, LAST, SINCE, _lists
+from tests.e2e.test_pair_fetch_e2e import ARG, BRA, LAST, SINCE, comtrade_app
 from tests.support.comtrade_fakes import chapter_records
-from tests.support.paths import ROOT
 
 pytestmark = pytest.mark.e2e
 
@@ -67,28 +60,15 @@ class StandIn:
 
 @pytest.fixture(scope="module")
 def products_app(tmp_path_factory: pytest.TempPathFactory):
-    tmp_path = tmp_path_factory.mktemp("products-app")
-    server = HTTPServer(threaded=True)
-    server.start()
-    reporters, partners = _lists()
-    server.expect_request(REPORTERS_PATH).respond_with_json(reporters)
-    server.expect_request(PARTNERS_PATH).respond_with_json(partners)
-    server.expect_request(HS_PATH).respond_with_data("not here", status=404)
     stand_in = StandIn()
-    server.expect_request(PREVIEW_PATH).respond_with_handler(stand_in)
-    store = tmp_path / "store"
-    env = {BASE_URL_ENV: server.url_for("").rstrip("/"), API_KEY_ENV: "",
-           "TRADE_DASHBOARD_DATA_DIR": str(store)}  # fmt: skip
-    proc, url, log = start_streamlit(
-        ROOT / "dashboard" / "app" / "server.py", env=env, extra=operator_server_args(tmp_path)
-    )
-    try:
+    # A request held by the Cancel test must be released before the stand-in server stops.
+    with comtrade_app(
+        tmp_path_factory.mktemp("products-app"),
+        stand_in,
+        hs_missing=True,
+        before_stop=stand_in.release.set,
+    ) as (url, store):
         yield url, store, stand_in
-    finally:
-        stand_in.release.set()
-        stop(proc)
-        server.stop()
-        log.unlink(missing_ok=True)
 
 
 def _files(folder: Path) -> dict[str, bytes]:
