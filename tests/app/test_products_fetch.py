@@ -30,7 +30,8 @@ from dashboard.ingest.comtrade.hs import HS_PATH
 from dashboard.ingest.snapshot import load_observations
 from dashboard.ingest.store import LocalStore
 from dashboard.model import DataFileError
-from tests.app.test_pair_fetch import LAST, TIMEOUT, TOKEN, _partners, _reporters
+from tests.app.test_pair_fetch import LAST, TIMEOUT, _partners, _reporters
+from tests.app.test_pair_fetch import _open as open_pair
 from tests.support.apptest import switch_screen
 from tests.support.comtrade_fakes import (
     chapter_records,
@@ -39,7 +40,6 @@ from tests.support.comtrade_fakes import (
     point_app_at,
     records_for,
 )
-from tests.support.paths import APP
 from tests.support.rows import fetched_rows
 
 BRA, ARG = ("BRA", 76, "Brazil"), ("ARG", 32, "Argentina")
@@ -95,17 +95,8 @@ def comtrade(_shared_server, monkeypatch, tmp_path):
 
 
 def _open(pair: str, page: str | None = None, operator: bool = True) -> AppTest:
-    at = AppTest.from_file(str(APP), default_timeout=TIMEOUT)
-    if operator:
-        at.secrets["admin_token"] = TOKEN
-    at.query_params["pair"] = pair
-    if page:
-        switch_screen(at, page)
-    at.run()
-    assert not at.exception, [e.value for e in at.exception]
-    if operator:
-        at.text_input(key=f"operator_token_fetch_{page or 'tracker'}").input(TOKEN).run()
-    return at
+    """The pair-fetch tests' opener, signed in as the operator unless told otherwise."""
+    return open_pair(pair, page, operator)
 
 
 def _texts(at: AppTest) -> str:
