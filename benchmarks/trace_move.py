@@ -41,11 +41,13 @@ MIN_TASK_MS = 1.5
 def move(page: Page, app: AppSpec) -> float:
     """One ArrowRight on the growth slider; returns the page clock when the chart changed."""
     before = page.evaluate(LAST_Y_JS, [app.chart_selector, app.trace_prefix])
-    page.locator(f".st-key-{app.slider_key}").get_by_role("slider").focus()
+    app.slider(page).focus()
     page.keyboard.press("ArrowRight")
     drawn = page.wait_for_function(
         Y_CHANGED_JS, arg=[app.chart_selector, app.trace_prefix, before], polling="raf"
     ).json_value()
+    if app.settle_ms:  # a component commits a released value after its debounce
+        page.wait_for_timeout(app.settle_ms)
     page.locator(SCRIPT_IDLE).wait_for(state="attached")
     return drawn
 

@@ -13,7 +13,9 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 import streamlit as st
+from starlette.middleware import Middleware
 
+from dashboard.app.live.page_head import PlotlyInHead
 from dashboard.app.live.vendor import ROUTES
 
 
@@ -38,4 +40,4 @@ async def _warm_up(app: st.App) -> AsyncIterator[None]:
 
 # The live scenario's plotly.js, served once from the plotly wheel with a year-long cache (the
 # component loads it by URL; a component's inlined script would travel with every rerun).
-app = st.App("main.py", lifespan=_warm_up, routes=ROUTES)
+app = st.App("main.py", lifespan=_warm_up, routes=ROUTES, middleware=[Middleware(PlotlyInHead)])

@@ -38,6 +38,21 @@ _TRACES_JS = """([sel]) => {
 }"""
 
 
+#: Records, every animation frame, the scenario line as drawn on screen (its SVG path), into
+#: ``window.__states``: what was presented, whichever of Plotly's draw paths drew it.
+RECORD_DRAWN_STATES_JS = """() => {
+    const gd = document.querySelector('.tdl-chart');
+    window.__states = [];
+    const sample = () => {
+        const t = (gd._fullData || []).find((d) => d.meta === 'scenario');
+        const line = t && gd.querySelector(`.scatterlayer .trace${t.uid} .js-line`);
+        if (line) window.__states.push(line.getAttribute('d'));
+        window.__recording = requestAnimationFrame(sample);
+    };
+    sample();
+}"""
+
+
 def wait_for_app_run(page: Page, initial_wait_ms: int = DEBOUNCE_MS) -> None:
     """Wait until the app is connected, the script has finished and no skeleton is left."""
     if initial_wait_ms:
@@ -114,7 +129,13 @@ def chart_selector(chart_key: str = TRACKER_CHART) -> str:
 
 
 def chart_traces(page: Page, chart_key: str = TRACKER_CHART) -> list[dict[str, Any]] | None:
-    """The drawn traces of a keyed Plotly chart: [{name, x, y}], or None if not drawn yet."""
+    """The drawn traces of a keyed Plotly chart: [{name, x, y}], or None if not drawn yet.
+
+    The live chart is read once it has settled: while a slider moves it redraws only the
+    traces' numbers, and the names (legend) follow in the full redraw just after.
+    """
+    if chart_key in _LIVE_CHARTS:
+        page.wait_for_function("() => !document.querySelector('.tdl-root[data-settling]')")
     return page.evaluate(_TRACES_JS, [chart_selector(chart_key)])
 
 

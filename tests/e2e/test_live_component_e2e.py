@@ -18,18 +18,8 @@ from dashboard.analysis.tracker import TrackerInputs, track
 from dashboard.ingest.snapshot import load_observations
 from dashboard.model import Pair
 from tests.e2e.conftest import start_streamlit, stop
-from tests.e2e.helpers import open_app, wait_for_app_run
+from tests.e2e.helpers import RECORD_DRAWN_STATES_JS, open_app, wait_for_app_run
 from tests.support.paths import ROOT
-
-# Every redraw pushes the scenario line's last value, so distinct states can be counted.
-_RECORD_JS = """() => {
-    const gd = document.querySelector('.tdl-chart');
-    window.__states = [];
-    gd.on('plotly_afterplot', () => {
-        const t = gd.data.find((d) => d.meta === 'scenario');
-        window.__states.push(t.y[t.y.length - 1]);
-    });
-}"""
 
 
 @pytest.fixture(scope="module")
@@ -85,7 +75,7 @@ def test_a_keypress_recomputes_cards_and_chart_in_the_browser(page: Page, demo_u
 def test_a_one_second_drag_draws_at_least_20_chart_states(page: Page, demo_url: str) -> None:
     """Mouse down on the growth thumb, move across a third of the track in one second."""
     _open(page, demo_url)
-    page.evaluate(_RECORD_JS)
+    page.evaluate(RECORD_DRAWN_STATES_JS)
     box = page.locator("input[data-name=growth]").bounding_box()
     assert box is not None
     # Growth runs -20..30 (50 points); 5% sits at 25/50 of the track.
@@ -99,11 +89,54 @@ def test_a_one_second_drag_draws_at_least_20_chart_states(page: Page, demo_url: 
         page.wait_for_timeout(1000 / steps)
     page.mouse.up()
     states = page.evaluate("() => window.__states")
-    distinct = {round(v, 9) for v in states}
+    distinct = set(states)
     assert len(distinct) >= 20, f"only {len(distinct)} distinct chart states during the drag"
     # The cards followed: growth is now near 5% + 50/3 points.
     shown = float(page.locator(".tdl-control output").nth(2).inner_text().rstrip("%"))
     assert math.isclose(shown, 5 + 50 / 3, abs_tol=1.5)
+
+
+# Every line, band and marker of the chart as drawn (the SVG paths of Plotly's trace layer),
+# the legend's scenario entry, and whether the full redraw is still to come.
+_DRAWN_JS = """async () => {
+  // Read in the next animation frame, after Plotly's own frame callbacks: what is painted.
+  await new Promise((r) => requestAnimationFrame(r));
+  return {
+    paths: [...document.querySelectorAll('.tdl-chart .scatterlayer path')]
+        .map((p) => p.getAttribute('d')).sort(),
+    legend: [...document.querySelectorAll('.tdl-chart .legendtext')]
+        .map((t) => t.textContent).find((t) => t.startsWith('Scenario')),
+    settling: document.querySelector('.tdl-root').hasAttribute('data-settling'),
+    growth: document.querySelectorAll('.tdl-control output')[2].textContent,
+  };
+}"""
+
+
+def test_a_move_draws_what_a_full_redraw_draws(page: Page, demo_url: str) -> None:
+    """While a slider moves only the traces' numbers are redrawn (Plotly's animate path); the
+    legend and hover text wait for the full redraw once the hand pauses. The lines, bands and
+    markers drawn fast must be exactly those the full redraw then draws. Presses of 0.1 point
+    from 5.0%, fifteen and then until one is read before its full redraw (a press that moves
+    the x axis's end, with the year the target is reached, is drawn in full at once)."""
+    _open(page, demo_url)
+    before = page.evaluate(_DRAWN_JS)
+    page.locator("input[data-name=growth]").focus()
+    for _ in range(15):
+        page.keyboard.press("ArrowRight")
+    fast = page.evaluate(_DRAWN_JS)
+    for _ in range(10):  # not caught before its full redraw: one more press, read at once
+        if fast["settling"]:
+            break
+        page.keyboard.press("ArrowRight")
+        fast = page.evaluate(_DRAWN_JS)
+    assert fast["settling"], "every move was read after its full redraw"
+    assert before["legend"] == "Scenario: 5.0% a year"
+    assert fast["legend"] != f"Scenario: {fast['growth']} a year"  # a move behind
+    expect(page.locator(".tdl-root[data-settling]")).to_have_count(0)
+    full = page.evaluate(_DRAWN_JS)
+    assert full["legend"] == f"Scenario: {fast['growth']} a year"
+    assert fast["paths"] != before["paths"]
+    assert fast["paths"] == full["paths"]
 
 
 def test_the_committed_value_reaches_python(page: Page, demo_url: str) -> None:

@@ -18,10 +18,12 @@ import pandas as pd
 import pytest
 from playwright.sync_api import Page, expect
 
+from dashboard.charts.plotly_js import PLOTLY_JS, PLOTLY_URL
 from tests.e2e.conftest import start_streamlit, stop
 from tests.e2e.helpers import (
     COMMIT_MS,
     DEBOUNCE_MS,
+    RECORD_DRAWN_STATES_JS,
     by_key,
     chart_trace,
     choose_option,
@@ -40,15 +42,6 @@ pytestmark = pytest.mark.e2e
 DEFAULT_TARGET = "$82 bn: double 2023's trade (Xi and Tokayev, July 2024)"
 OTHER_TARGET = "$40 bn by 2030 (Tokayev, May 2023)"
 
-_RECORD_JS = """() => {
-    const gd = document.querySelector('.tdl-chart');
-    window.__states = [];
-    gd.on('plotly_afterplot', () => {
-        const t = gd.data.find((d) => d.meta === 'scenario');
-        window.__states.push(t.y[t.y.length - 1]);
-    });
-}"""
-
 
 def _released(page: Page) -> None:
     """Wait for the component's commit (debounced after the last change) and Python's run."""
@@ -64,11 +57,25 @@ def _query(page: Page) -> dict[str, str]:
     return {k: v[-1] for k, v in parse_qs(urlsplit(page.url).query).items()}
 
 
+def test_the_page_names_plotly_in_its_head_and_the_browser_loads_it_once(page, app_url):
+    """The server adds plotly.js to the HTML head (so it loads while Python runs); the
+    component then uses that copy: one request, one script element, the vendored bundle."""
+    requests: list[str] = []
+    page.on("request", lambda r: requests.append(r.url) if "/vendor/" in r.url else None)
+    open_app(page, app_url)
+    html = page.request.get(app_url).text()
+    assert html.count(f'<script id="tdl-plotly" defer src="{PLOTLY_URL}"') == 1
+    assert requests == [app_url + PLOTLY_URL]
+    assert page.locator("script[src*='plotly']").count() == 1
+    served = page.request.get(app_url + PLOTLY_URL).body()
+    assert served == PLOTLY_JS.read_bytes()
+
+
 def test_a_one_second_drag_in_the_tracker_draws_at_least_20_chart_states(page, app_url):
     """Mouse down on the growth thumb and move across a third of the track in one second: the
     chart and the cards follow during the drag, before anything is sent to Python."""
     open_app(page, app_url)
-    page.evaluate(_RECORD_JS)
+    page.evaluate(RECORD_DRAWN_STATES_JS)
     slider = live_slider(page, "growth")
     slider.scroll_into_view_if_needed()
     box = slider.bounding_box()
@@ -85,7 +92,7 @@ def test_a_one_second_drag_in_the_tracker_draws_at_least_20_chart_states(page, a
         page.wait_for_timeout(1000 / steps)
     states = page.evaluate("() => window.__states")
     page.mouse.up()
-    distinct = {round(v, 9) for v in states}
+    distinct = set(states)
     assert len(distinct) >= 20, f"only {len(distinct)} distinct chart states during the drag"
     assert metric_value(page, "Scenario reaches target") != reached_before
     _released(page)

@@ -17,7 +17,9 @@ import sysconfig
 from pathlib import Path
 
 import pytest
+import requests
 
+from dashboard.charts.plotly_js import PLOTLY_JS, PLOTLY_URL
 from tests.support.paths import ROOT
 from tests.support.serving import free_port, kill_tree, wait_healthy
 
@@ -94,8 +96,9 @@ def test_wheel_scenario_runs_outside_the_repository(installed, tmp_path):
 
 
 def test_wheel_serve_answers_with_the_app_settings(installed, tmp_path):
-    """`serve` from the wheel answers /_stcore/health, and reads the app's config.toml: with
-    ``browser.gatherUsageStats = false`` Streamlit does not announce usage statistics."""
+    """`serve` from the wheel answers /_stcore/health, serves the vendored plotly.js, and reads
+    the app's config.toml: with ``browser.gatherUsageStats = false`` Streamlit does not
+    announce usage statistics."""
     port = free_port()
     with (tmp_path / "serve.log").open("wb") as log:
         proc = subprocess.Popen(
@@ -104,6 +107,11 @@ def test_wheel_serve_answers_with_the_app_settings(installed, tmp_path):
         )  # fmt: skip
         try:
             assert wait_healthy(proc, port) == "ok"
+            # The vendored plotly.js travels in the wheel and the page names it in its head.
+            page = requests.get(f"http://127.0.0.1:{port}/", timeout=10).text
+            assert f'src="{PLOTLY_URL}"' in page
+            js = requests.get(f"http://127.0.0.1:{port}{PLOTLY_URL}", timeout=10)
+            assert js.status_code == 200 and js.content == PLOTLY_JS.read_bytes()
         finally:
             kill_tree(proc)
     text = (tmp_path / "serve.log").read_text()

@@ -34,18 +34,23 @@ const BN = 1e9;
 const STATE = Symbol("tdl-state");
 const plotlyLoads = new Map();
 
+// One copy per page: the server's HTML names plotly.js in its head (dashboard/app/live/
+// page_head.py) so it loads while Python runs; wait for that tag rather than add a second one.
 function loadPlotly(url) {
   if (window.Plotly) return Promise.resolve(window.Plotly);
   if (!plotlyLoads.has(url)) {
     plotlyLoads.set(
       url,
       new Promise((resolve, reject) => {
-        const script = document.createElement("script");
-        script.src = url;
-        script.async = true;
-        script.onload = () => resolve(window.Plotly);
-        script.onerror = () => reject(new Error(`could not load ${url}`));
-        document.head.appendChild(script);
+        const head = document.getElementById("tdl-plotly");
+        const script = head && !head.dataset.failed ? head : document.createElement("script");
+        script.addEventListener("load", () => resolve(window.Plotly));
+        script.addEventListener("error", () => reject(new Error(`could not load ${url}`)));
+        if (script !== head) {
+          script.src = url;
+          script.async = true;
+          document.head.appendChild(script);
+        }
       }),
     );
   }
@@ -170,7 +175,7 @@ function build(parent, data) {
   parent.append(root);
   root[STATE] = {
     inputs: {}, cards, chart, note, controls, values: {}, revision: null, pending: 0,
-    timer: null, lastDraw: -Infinity,
+    timer: null, lastDraw: -Infinity, settle: null, drawnKey: null, requested: null,
   };
   return root;
 }
@@ -185,12 +190,12 @@ function moved(root) {
   }
   if (state.pending) return;
   if (performance.now() - state.lastDraw > 16) {
-    draw(root);
+    draw(root, { moving: true });
     return;
   }
   state.pending = requestAnimationFrame(() => {
     state.pending = 0;
-    draw(root);
+    draw(root, { moving: true });
   });
 }
 
@@ -368,14 +373,66 @@ function themed(layout, theme) {
   };
 }
 
-function draw(root) {
+// While a slider moves, only the tagged traces' numbers (and the x range) change: Plotly's
+// animate path with no transition redraws just those traces, about a third of a full redraw
+// (which lays out the axes, legend, shapes and hover layers again; BENCHMARKS.md §3a). The full
+// redraw follows once the hand pauses (SETTLE_MS), for what the fast path leaves as it was: the
+// legend's and hover's text (they carry the growth and the target). A change of the axes'
+// ranges (the x axis ends a little after the year the target is reached), of the target-year
+// line or of the traces' roles is never a fast draw: Plotly animates an axis change over the
+// next frames, and a frame could show new lines on the old axis.
+const SETTLE_MS = 120;
+const NOW = { transition: { duration: 0 }, frame: { duration: 0, redraw: false }, mode: "immediate" };
+
+function fastKey(traces, layout) {
+  const axes = [layout.xaxis && layout.xaxis.range, layout.yaxis && layout.yaxis.range];
+  return JSON.stringify([traces.map((t) => t.meta || ""), layout.shapes, layout.annotations, axes]);
+}
+
+function drawChart(root, traces, layout, moving) {
+  const state = root[STATE];
+  const Plotly = window.Plotly;
+  const config = state.data.config || {};
+  const styled = themed(layout, state.theme);
+  // A rerun that only echoes what is drawn (the commit of a released slider) draws nothing.
+  const request = JSON.stringify([traces, styled, config]);
+  if (request === state.requested) return;
+  state.requested = request;
+  clearTimeout(state.settle);
+  state.lastDraw = performance.now();
+  const key = fastKey(traces, layout);
+  if (moving && key === state.drawnKey) {
+    const roles = [];
+    const update = [];
+    traces.forEach((t, i) => {
+      if (t.meta) {
+        roles.push(i);
+        update.push({ x: t.x, y: t.y });
+      }
+    });
+    Plotly.animate(state.chart, { data: update, traces: roles }, NOW);
+    // Said on the root until the full redraw: the legend and hover text are a move behind.
+    root.dataset.settling = "";
+    state.settle = setTimeout(() => {
+      state.requested = null;
+      drawChart(root, traces, layout, false);
+    }, SETTLE_MS);
+  } else {
+    Plotly.react(state.chart, traces, styled, config);
+    state.drawnKey = key;
+    delete root.dataset.settling;
+  }
+  state.draws = (state.draws || 0) + 1;
+  root.dataset.draws = String(state.draws);
+}
+
+function draw(root, { moving = false } = {}) {
   const state = root[STATE];
   const data = state.data;
   const values = { ...data.values, ...state.values };
   showValues(state, values);
   const r = data.live ? compute(data.model, values, data.values) : null;
   updateCards(state, cardsFor(data, r, values));
-  const Plotly = window.Plotly;
   let traces = data.figure.data;
   let layout = data.figure.layout;
   if (r) {
@@ -389,12 +446,7 @@ function draw(root) {
   } else {
     state.chart.setAttribute("aria-label", data.note || "Trade and the target");
   }
-  if (Plotly) {
-    state.lastDraw = performance.now();
-    Plotly.react(state.chart, traces, themed(layout, state.theme), data.config || {});
-    state.draws = (state.draws || 0) + 1;
-    root.dataset.draws = String(state.draws);
-  }
+  if (window.Plotly) drawChart(root, traces, layout, moving && Boolean(r));
 }
 
 export default function liveScenario({ data, parentElement, setStateValue }) {
@@ -433,6 +485,7 @@ export default function liveScenario({ data, parentElement, setStateValue }) {
   }
   return () => {
     clearTimeout(state.timer);
+    clearTimeout(state.settle);
     if (state.pending) cancelAnimationFrame(state.pending);
   };
 }
