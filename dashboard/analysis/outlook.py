@@ -40,6 +40,16 @@ class Outlook:
     projection: Projection
     comparison: Projection | None = None  # the other method, when asked for
 
+    @property
+    def chances_backed(self) -> bool:
+        """Whether the chances rest on a volatility estimated from the history or set by hand.
+
+        With the stated fallback (too few figures to estimate one) they are a stand-in's
+        numbers: the pages draw the band as such, with a warning, but do not state them as
+        chances (the verdict's rule: no chance without a trend, MIN_TREND_OBSERVATIONS).
+        """
+        return self.volatility_source != "fallback"
+
     def describe_volatility(self) -> str:
         pct = f"{self.volatility * 100:.1f}%"
         if self.volatility_source == "estimated":

@@ -48,6 +48,8 @@ def outlook_summary(outlook: Outlook) -> dict[str, Any]:
         "probability": p.probability_at_target_year,
         "year_50": p.year_50,
         "year_90": p.year_90,
+        # False: the volatility is the stated fallback, so these chances are a stand-in's.
+        "chances_backed": outlook.chances_backed,
     }
 
 

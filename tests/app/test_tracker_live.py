@@ -103,3 +103,43 @@ def test_a_link_sets_the_sliders_and_the_component_takes_them():
     assert at.selectbox(key="preset").value == "custom"
     values = live.values(at)
     assert (values["growth"], values["multiple"], values["target_year"]) == (7.5, 3.0, 2035)
+
+
+def test_too_few_figures_for_a_volatility_state_no_chance():
+    """China–Tajikistan has 2 figures on China's statistics (2024 and 2025): 1 interval, fewer
+    than the 3 a volatility estimate needs, and the verdict calls the target not assessable.
+    The band is drawn on the stated 20% fallback, under a warning, but no card states a chance
+    or a 50%/90% year, the browser recomputes none of them (they carry other ids than the live
+    ones), and the chart's accessible name states no chance."""
+    at = _open(pair="CHN-TJK")
+    assert not at.exception
+    assert any("not assessable" in m.value for m in at.markdown)
+    cards = live.kpis(at)
+    assert cards["Chance of target"] == "not estimated"
+    assert cards["50% likely by"] == cards["90% likely by"] == "not estimated"
+    assert not any(label.startswith("Chance of target by") for label in cards)
+    sent = live.payload(at)
+    assert not {k["id"] for k in sent["kpis"]} & {"chance", "year50", "year90"}
+    assert "{chance}" not in sent["labels"]["chartLabel"]
+    assert any("assumed 20.0% volatility" in w.value for w in at.warning)
+
+
+def test_the_chance_view_without_a_volatility_shows_the_trade_chart_and_says_why():
+    """Asked for the chance by year on China–Tajikistan (1 interval), the page says why there is
+    none and draws the trade chart (its figure has the scenario, not the chance curve)."""
+    at = _open(pair="CHN-TJK", view="Chance of reaching it, by year")
+    assert not at.exception
+    assert any("A chance by year needs a volatility" in i.value for i in at.info)
+    roles = {t.get("meta") for t in live.payload(at)["figure"]["data"]}
+    assert "scenario" in roles and "chance" not in roles
+
+
+def test_a_volatility_set_by_hand_brings_the_chances_back():
+    """The same pair with the volatility set by hand to 25%: the chance is the user's
+    assumption, stated with a percent, and recomputed live (the live ids are back)."""
+    at = _open(pair="CHN-TJK", vol_manual="true", volatility="25")
+    assert not at.exception
+    cards = live.kpis(at)
+    chance = next(v for k, v in cards.items() if k.startswith("Chance of target by"))
+    assert chance.endswith("%")
+    assert {"chance", "year50", "year90"} <= {k["id"] for k in live.payload(at)["kpis"]}

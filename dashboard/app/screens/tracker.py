@@ -586,10 +586,18 @@ def _answer(view: _View, controls: Controls, declared: TrackedTarget | None, liv
         "Sources: " + "; ".join(sorted(set(map(str, result.observations["source"]))))[:160],
         f"Made {today} with the trade target dashboard",
     ]
-    if chart_view == "trade":
+    if chart_view == "chance" and not outlook.chances_backed:
+        st.info(
+            "A chance by year needs a volatility estimated from the history, and here there "
+            f"is {outlook.estimate.reason} (under *Uncertainty and shocks*). The trade chart "
+            "is shown instead.",
+            icon=":material/info:",
+        )
+    if chart_view == "trade" or not outlook.chances_backed:
         tracker_fig = tracker_figure(result, fan=proj.fan)
         live.mount(tracker_fig, inputs.target_year, kpis=cards, live=is_live,
-                   note=None if is_live else _SERVER_NOTE[method], model=model)  # fmt: skip
+                   note=None if is_live else _SERVER_NOTE[method], model=model,
+                   chances=outlook.chances_backed)  # fmt: skip
         if band_clipped(result, proj.fan):
             st.caption(
                 "The chart is scaled to the history and the target; the uncertainty band (or the "
@@ -705,6 +713,10 @@ def _target_card_label(target: TrackedTarget) -> str:
     return f"Declared target ({times})" if times else "Declared target"
 
 
+#: A chance card's value when the volatility is only the stated fallback.
+UNBACKED_CHANCE = "not estimated"
+
+
 def _kpis(result: TrackerResult, outlook: Outlook, target: TrackedTarget) -> list[dict[str, str]]:
     """The nine KPI cards (where trade stands, then the scenario's outlook), as Python computes
     them for the committed values; the live component shows them and, while a slider moves,
@@ -715,6 +727,26 @@ def _kpis(result: TrackerResult, outlook: Outlook, target: TrackedTarget) -> lis
     def card(id_: str, label: str, value: str, help_: str = "") -> dict[str, str]:
         return {"id": id_, "label": label, "value": value, "help": help_}
 
+    if outlook.chances_backed:
+        chances = [
+            card("chance", f"Chance of target by {target_year}",
+                 format_pct(proj.probability_at_target_year, 0),
+                 "P(value in the target year ≥ target), " + METHOD_LABELS[proj.method].lower()),
+            card("year50", "50% likely by", str(proj.year_50 or f"after {HORIZON_YEAR}")),
+            card("year90", "90% likely by", str(proj.year_90 or f"after {HORIZON_YEAR}")),
+        ]  # fmt: skip
+    else:
+        # Other ids than the live ones: the browser keeps these as they are while sliders move.
+        # The reason ends "... so set the volatility yourself".
+        why = (
+            f"Too few figures to estimate how much growth varies: {outlook.estimate.reason} "
+            "(under Uncertainty and shocks) to see chances under your own assumption."
+        )
+        chances = [
+            card("chance_unbacked", "Chance of target", UNBACKED_CHANCE, why),
+            card("year50_unbacked", "50% likely by", UNBACKED_CHANCE, why),
+            card("year90_unbacked", "90% likely by", UNBACKED_CHANCE, why),
+        ]
     return [
         card("latest", f"Latest ({result.latest_year})", format_usd(result.latest_value)),
         card("target", _target_card_label(target), format_usd(result.target_value)),
@@ -724,11 +756,7 @@ def _kpis(result: TrackerResult, outlook: Outlook, target: TrackedTarget) -> lis
              result.historical.describe()),
         card("reached", "Scenario reaches target",
              str(result.year_reached) if result.year_reached else f"not by {HORIZON_YEAR}"),
-        card("chance", f"Chance of target by {target_year}",
-             format_pct(proj.probability_at_target_year, 0),
-             "P(value in the target year ≥ target), " + METHOD_LABELS[proj.method].lower()),
-        card("year50", "50% likely by", str(proj.year_50 or f"after {HORIZON_YEAR}")),
-        card("year90", "90% likely by", str(proj.year_90 or f"after {HORIZON_YEAR}")),
+        *chances,
     ]  # fmt: skip
 
 
@@ -792,14 +820,19 @@ class _Live:
             "shock_year": int(c.shock_year), "shock_size": float(c.shock_size),
         }  # fmt: skip
 
-    def labels(self) -> dict[str, str]:
+    def labels(self, chances: bool = True) -> dict[str, str]:
+        """The browser's label templates; without ``chances`` the chart's accessible name
+        states none (they are not estimated)."""
         declared = self.declared
         kind = "Declared target" if declared is not None else "Your own target (hypothetical)"
         if declared is None:
             card = f"Your own target (hypothetical, {{multiple}}× {self.controls.base_year})"
         else:
             card = _target_card_label(declared)
-        return {**LIVE_LABELS, "target": card, "targetTrace": f"{kind}: {{value}}"}
+        out = {**LIVE_LABELS, "target": card, "targetTrace": f"{kind}: {{value}}"}
+        if not chances:
+            out["chartLabel"] = "Trade and the target of {value} by {year}"
+        return out
 
     def mount(
         self,
@@ -810,6 +843,7 @@ class _Live:
         live: bool,
         note: str | None,
         model: dict | None = None,
+        chances: bool = True,
     ) -> None:
         """The component: the sliders, ``kpis`` and ``fig``, recomputed in the browser when
         ``live`` (closed form), else redrawn from Python's numbers when a slider is released."""
@@ -820,7 +854,7 @@ class _Live:
             return live_payload(
                 revision=revision, values=values, controls=sliders, model=model or {},
                 figure=figure_payload(fig, target_year), view=st.session_state.get("view")
-                or "trade", labels=self.labels(), kpis=kpis, plotly_url=PLOTLY_URL,
+                or "trade", labels=self.labels(chances), kpis=kpis, plotly_url=PLOTLY_URL,
                 live=live and model is not None, note=note,
             )  # fmt: skip
 
