@@ -1,6 +1,7 @@
-"""AppTest helpers for the tracker's live scenario component, whose JavaScript AppTest cannot run.
+"""AppTest helpers for the custom components, whose JavaScript AppTest cannot run.
 
-AppTest shows a custom component as an ``UnknownElement``. These helpers read what Python sent it
+AppTest shows a custom component as an ``UnknownElement``. These helpers find the live scenario
+by its component name and read what Python sent it
 (the payload: slider values, cards, figure) and play the browser's part of a released slider:
 the component's state ``{"scenario": {...values, "revision"}}`` sent as the next run's widget
 state, which runs the page's real ``on_change`` callback, as ``setStateValue`` does.
@@ -16,20 +17,33 @@ from streamlit.testing.v1 import AppTest
 from streamlit.testing.v1.element_tree import Block, UnknownElement, Widget
 
 LIVE_KEY = "live_scenario"
+LIVE_COMPONENT = "trade_dashboard.live_scenario"
+
+
+def _components(at: AppTest, name: str) -> list[tuple[Block, Any, UnknownElement]]:
+    """Every custom component called ``name`` on the page, in page order."""
+    found: list[tuple[Block, Any, UnknownElement]] = []
+
+    def walk(block: Block) -> None:
+        for idx, child in block.children.items():
+            if isinstance(child, UnknownElement) and child.type == "bidi_component":
+                if child.proto.component_name == name:
+                    found.append((block, idx, child))
+            elif isinstance(child, Block):
+                walk(child)
+
+    walk(at._tree)
+    return found
 
 
 def _find(at: AppTest) -> tuple[Block, Any, UnknownElement] | None:
-    def walk(block: Block) -> tuple[Block, Any, UnknownElement] | None:
-        for idx, child in block.children.items():
-            if isinstance(child, UnknownElement) and child.type == "bidi_component":
-                return block, idx, child
-            if isinstance(child, Block):
-                found = walk(child)
-                if found:
-                    return found
-        return None
+    found = _components(at, LIVE_COMPONENT)
+    return found[0] if found else None
 
-    return walk(at._tree)
+
+def _data(element: UnknownElement) -> dict[str, Any]:
+    proto = element.proto
+    return json.loads(proto.json if proto.WhichOneof("data") == "json" else proto.mixed.json)
 
 
 def mounted(at: AppTest) -> bool:
@@ -41,9 +55,7 @@ def payload(at: AppTest) -> dict[str, Any]:
     """The ``data`` the page sent the component in the last run."""
     found = _find(at)
     assert found is not None, "the live scenario component is not on the page"
-    proto = found[2].proto
-    text = proto.json if proto.WhichOneof("data") == "json" else proto.mixed.json
-    return json.loads(text)
+    return _data(found[2])
 
 
 def kpis(at: AppTest) -> dict[str, str]:

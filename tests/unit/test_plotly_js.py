@@ -2,7 +2,8 @@
 
 ``choose_bundle`` serves the small basic bundle only while it is the plotly.js version the
 installed wheel embeds (the figures plotly.py writes are for that version); ``PlotlyInHead``
-names it in every HTML page, once, and leaves every other answer byte for byte as it was.
+names it, once, in the tracker's HTML (the app's root) and leaves every other answer byte for
+byte as it was.
 """
 
 from __future__ import annotations
@@ -52,7 +53,7 @@ def test_with_head_tag_puts_the_tag_once_before_the_head_ends():
     assert f'id="{TAG_ID}" defer' in HEAD_TAG
 
 
-def _call(app, method: str = "GET") -> tuple[dict, bytes]:
+def _call(app, method: str = "GET", path: str = "/") -> tuple[dict, bytes]:
     """Run the middleware around ``app`` for one request; the response's headers and body."""
     sent: list[dict] = []
 
@@ -62,7 +63,7 @@ def _call(app, method: str = "GET") -> tuple[dict, bytes]:
     async def send(message: dict) -> None:
         sent.append(message)
 
-    scope = {"type": "http", "method": method, "path": "/", "headers": []}
+    scope = {"type": "http", "method": method, "path": path, "headers": []}
     asyncio.run(PlotlyInHead(app)(scope, receive, send))
     start = sent[0]
     assert start["type"] == "http.response.start"
@@ -102,10 +103,16 @@ def test_an_html_page_sent_in_parts_gets_the_tag_and_a_true_length():
 
 
 def test_everything_else_passes_through_untouched():
-    """A script (even one containing '</head>'), and a HEAD request for the page."""
+    """A script (even one containing '</head>'), a HEAD request for the page, and the other
+    pages' HTML (they draw with st.plotly_chart's own copy: no second one)."""
     script = [b"const s = '</head>';", b" export default s;"]
     headers, body = _call(_app("text/javascript", script, [(b"etag", b'"js"')]))
     assert body == b"".join(script) and headers["etag"] == '"js"'
     page = [b"<html><head></head></html>"]
     headers, body = _call(_app("text/html", page), method="HEAD")
     assert body == page[0] and headers["content-length"] == str(len(page[0]))
+    for other in ("/mirror", "/products", "/base/targets"):
+        headers, body = _call(_app("text/html", page), path=other)
+        assert body == page[0], other
+    headers, body = _call(_app("text/html", page), path="/base/")
+    assert HEAD_TAG.encode() in body

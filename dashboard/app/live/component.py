@@ -1,7 +1,8 @@
 """The live scenario component (Streamlit custom components v2), defined once at import.
 
-The JavaScript is two files concatenated: ``scenario_math.js`` (the closed form, mirrored from
-``dashboard/analysis`` and parity-tested) and ``live_scenario.js`` (controls, cards, chart). A
+The JavaScript is three files concatenated: ``scenario_math.js`` (the closed form, mirrored from
+``dashboard/analysis`` and parity-tested), ``plotly_loader.js`` (the page's one plotly.js, the
+theme) and ``live_scenario.js`` (controls, cards, chart). A
 component's script runs from a ``blob:`` URL and cannot import relative files, hence one string.
 The payload it draws from is built by :mod:`dashboard.app.live.payload`.
 """
@@ -16,7 +17,8 @@ import streamlit as st
 
 _HERE = Path(__file__).parent
 _JS = "\n".join(
-    (_HERE / name).read_text(encoding="utf-8") for name in ("scenario_math.js", "live_scenario.js")
+    (_HERE / name).read_text(encoding="utf-8")
+    for name in ("scenario_math.js", "plotly_loader.js", "live_scenario.js")
 )
 _CSS = (_HERE / "live_scenario.css").read_text(encoding="utf-8")
 

@@ -32,30 +32,6 @@
 
 const BN = 1e9;
 const STATE = Symbol("tdl-state");
-const plotlyLoads = new Map();
-
-// One copy per page: the server's HTML names plotly.js in its head (dashboard/app/live/
-// page_head.py) so it loads while Python runs; wait for that tag rather than add a second one.
-function loadPlotly(url) {
-  if (window.Plotly) return Promise.resolve(window.Plotly);
-  if (!plotlyLoads.has(url)) {
-    plotlyLoads.set(
-      url,
-      new Promise((resolve, reject) => {
-        const head = document.getElementById("tdl-plotly");
-        const script = head && !head.dataset.failed ? head : document.createElement("script");
-        script.addEventListener("load", () => resolve(window.Plotly));
-        script.addEventListener("error", () => reject(new Error(`could not load ${url}`)));
-        if (script !== head) {
-          script.src = url;
-          script.async = true;
-          document.head.appendChild(script);
-        }
-      }),
-    );
-  }
-  return plotlyLoads.get(url);
-}
 
 // The same text as dashboard/formatting.py: "$43.8 bn", "12.5%", minus sign U+2212.
 // Python's format() rounds an exact tie to even (f"{12.5:.0f}" is "12", f"{1.25:.1f}" "1.2");
@@ -184,15 +160,15 @@ function build(parent, data) {
 // within this frame already (a drag fires several inputs a frame).
 function moved(root) {
   const state = root[STATE];
-  if (!state.data.live) {
-    showValues(state, { ...state.data.values, ...state.values });
-    return;
-  }
-  if (state.pending) return;
+  // The slider's own value (and what a screen reader announces) at once, on every event; only
+  // the cards and the chart are coalesced into frames.
+  showValues(state, { ...state.data.values, ...state.values });
+  if (!state.data.live || state.pending) return;
   if (performance.now() - state.lastDraw > 16) {
     draw(root, { moving: true });
     return;
   }
+  root.dataset.settling = "";
   state.pending = requestAnimationFrame(() => {
     state.pending = 0;
     draw(root, { moving: true });
@@ -353,26 +329,6 @@ function patchFigure(data, r) {
   return { traces, layout };
 }
 
-// Read once per payload (the component is called again when the theme changes): reading
-// computed styles on every move would force a style recalculation each time.
-function readTheme(el) {
-  const css = getComputedStyle(el);
-  return {
-    text: css.getPropertyValue("--st-text-color").trim() || css.color,
-    font: css.getPropertyValue("--st-font").trim() || css.fontFamily,
-  };
-}
-
-function themed(layout, theme) {
-  const { text, font } = theme;
-  return {
-    ...layout,
-    paper_bgcolor: "rgba(0,0,0,0)",
-    plot_bgcolor: "rgba(0,0,0,0)",
-    font: { ...(layout.font || {}), color: text, family: font },
-  };
-}
-
 // While a slider moves, only the tagged traces' numbers (and the x range) change: Plotly's
 // animate path with no transition redraws just those traces, about a third of a full redraw
 // (which lays out the axes, legend, shapes and hover layers again; BENCHMARKS.md §3a). The full
@@ -396,9 +352,13 @@ function drawChart(root, traces, layout, moving) {
   const styled = themed(layout, state.theme);
   // A rerun that only echoes what is drawn (the commit of a released slider) draws nothing.
   const request = JSON.stringify([traces, styled, config]);
-  if (request === state.requested) return;
+  if (request === state.requested) {
+    if (state.settle === null) delete root.dataset.settling;
+    return;
+  }
   state.requested = request;
   clearTimeout(state.settle);
+  state.settle = null;
   state.lastDraw = performance.now();
   const key = fastKey(traces, layout);
   if (moving && key === state.drawnKey) {
@@ -411,9 +371,11 @@ function drawChart(root, traces, layout, moving) {
       }
     });
     Plotly.animate(state.chart, { data: update, traces: roles }, NOW);
-    // Said on the root until the full redraw: the legend and hover text are a move behind.
+    // data-settling on the root says the chart is behind the sliders: here the legend and hover
+    // text, until the full redraw (in moved(), a frame still to draw).
     root.dataset.settling = "";
     state.settle = setTimeout(() => {
+      state.settle = null;
       state.requested = null;
       drawChart(root, traces, layout, false);
     }, SETTLE_MS);

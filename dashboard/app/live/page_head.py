@@ -5,8 +5,10 @@ only once the first run's messages have been rendered, and it is parsed and run 
 the critical path of the tracker's cold render (BENCHMARKS.md §3a). Named in the page's head,
 the browser fetches and runs it while the WebSocket opens and Python runs the page, time in
 which the browser's main thread mostly waits. The component then finds ``window.Plotly`` ready
-(or waits for this tag; see ``loadPlotly`` in ``live_scenario.js``). Every page gets the tag
-(Streamlit serves one HTML for all of them); the file is cached for a year after the first.
+(or waits for this tag; see ``loadPlotly`` in ``plotly_loader.js``). Only the app's root, the
+tracker's address, gets the tag: the other pages draw with ``st.plotly_chart``, which loads
+Streamlit's own copy, and a visitor who moves from one of them to the tracker gets plotly.js
+from the component (the file is cached for a year once fetched).
 
 An ASGI middleware on the app server (``dashboard/app/server.py``): only HTML answers are
 changed, so every other route (assets, the WebSocket, the health check) passes through untouched.
@@ -39,14 +41,16 @@ def with_head_tag(html: bytes, tag: str = HEAD_TAG) -> bytes:
 
 
 class PlotlyInHead:
-    """Add :data:`HEAD_TAG` to every HTML page the server sends."""
+    """Add :data:`HEAD_TAG` to the HTML the server sends for the tracker (the app's root)."""
 
     def __init__(self, app: ASGIApp) -> None:
         self.app = app
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        # HEAD passes through: its headers describe Streamlit's file, a few bytes shorter.
-        if scope["type"] != "http" or scope["method"] != "GET":
+        # HEAD passes through: its headers describe Streamlit's file, a few bytes shorter. The
+        # tracker is the root ("/", or the base URL path's "/base/"); "/mirror" and the rest
+        # are other pages.
+        if scope["type"] != "http" or scope["method"] != "GET" or not scope["path"].endswith("/"):
             await self.app(scope, receive, send)
             return
         start: Message | None = None
