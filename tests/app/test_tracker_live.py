@@ -130,8 +130,10 @@ def test_the_chance_view_without_a_volatility_shows_the_trade_chart_and_says_why
     at = _open(pair="CHN-TJK", view="Chance of reaching it, by year")
     assert not at.exception
     assert any("A chance by year needs a volatility" in i.value for i in at.info)
-    roles = {t.get("meta") for t in live.payload(at)["figure"]["data"]}
+    sent = live.payload(at)
+    roles = {t.get("meta") for t in sent["figure"]["data"]}
     assert "scenario" in roles and "chance" not in roles
+    assert sent["view"] == "trade"  # the browser patches it as the trade chart it is
 
 
 def test_a_volatility_set_by_hand_brings_the_chances_back():

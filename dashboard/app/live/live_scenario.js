@@ -329,9 +329,9 @@ function patchFigure(data, r) {
   return { traces, layout };
 }
 
-// While a slider moves, only the tagged traces' numbers (and the x range) change: Plotly's
-// animate path with no transition redraws just those traces, about a third of a full redraw
-// (which lays out the axes, legend, shapes and hover layers again; BENCHMARKS.md §3a). The full
+// While a slider moves, mostly only the tagged traces' numbers change: Plotly's animate path
+// with no transition redraws just those traces, where a full redraw (~19 ms a move here) lays
+// out the axes, legend, shapes and hover layers again (BENCHMARKS.md §3a). The full
 // redraw follows once the hand pauses (SETTLE_MS), for what the fast path leaves as it was: the
 // legend's and hover's text (they carry the growth and the target). A change of the axes'
 // ranges (the x axis ends a little after the year the target is reached), of the target-year

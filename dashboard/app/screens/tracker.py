@@ -617,7 +617,7 @@ def _answer(view: _View, controls: Controls, declared: TrackedTarget | None, liv
         _chance_view(outlook, inputs.target_year, stem, download_params, export_lines,
                      lambda fig: live.mount(fig, inputs.target_year, kpis=cards, live=is_live,
                                             note=None if is_live else _SERVER_NOTE[method],
-                                            model=model))  # fmt: skip
+                                            model=model, view="chance"))  # fmt: skip
 
     share_link(
         {
@@ -844,6 +844,7 @@ class _Live:
         note: str | None,
         model: dict | None = None,
         chances: bool = True,
+        view: str = "trade",
     ) -> None:
         """The component: the sliders, ``kpis`` and ``fig``, recomputed in the browser when
         ``live`` (closed form), else redrawn from Python's numbers when a slider is released."""
@@ -853,8 +854,8 @@ class _Live:
         def payload(revision: int) -> dict:
             return live_payload(
                 revision=revision, values=values, controls=sliders, model=model or {},
-                figure=figure_payload(fig, target_year), view=st.session_state.get("view")
-                or "trade", labels=self.labels(chances), kpis=kpis, plotly_url=PLOTLY_URL,
+                figure=figure_payload(fig, target_year), view=view,
+                labels=self.labels(chances), kpis=kpis, plotly_url=PLOTLY_URL,
                 live=live and model is not None, note=note,
             )  # fmt: skip
 
