@@ -159,6 +159,22 @@ def test_back_undoes_one_user_step_at_a_time(page, app_url):
     assert chart_trace(page, "Scenario")["name"] == "Scenario: 13.2% a year"
 
 
+def test_the_chosen_target_survives_a_visit_to_another_page(page, app_url):
+    """Choose the $40 bn target, open Mirror statistics from the menu, come back to the tracker
+    from the menu: the target is still the $40 bn one (its card and the address say so), not
+    the pair's default, whose selector state a run on another page drops."""
+    open_app(page, app_url)
+    choose_option(page, "target", OTHER_TARGET)
+    page.get_by_test_id("stTopNavLink").filter(has_text="Mirror statistics").click()
+    wait_for_app_run(page)
+    expect(page.locator("h1").first).to_have_text("Mirror statistics")
+    page.get_by_test_id("stTopNavLink").filter(has_text="Target tracker").click()
+    wait_for_app_run(page)
+    expect(by_key(page, "target").locator("input")).to_have_value(OTHER_TARGET)
+    assert metric_value(page, "Declared target") == "$40.0 bn"
+    expect(page).to_have_url(re.compile(r"target=chn-kaz-2023-40bn-2030"))
+
+
 def test_one_number_format_in_card_slider_hover_and_sentence(page, app_url):
     """The target $82.0 bn and the growth 13.2% read the same in a card, the slider's value,
     the chart's legend and hover text, and Python's sentence under the chart."""

@@ -251,10 +251,22 @@ def _target_valid(view: _View) -> None:
     open declared target, or your own when none was declared.
 
     Not a bound widget: a bound selectbox writes its option's *label* into the URL, and a link
-    should name the target by its registry id.
+    should name the target by its registry id. Being a widget's, the session's value is dropped
+    by a run on another page; coming back (not by Back or Forward, which replay an address),
+    the target this pair had in this session is taken again instead of the default.
     """
-    if st.session_state.get("target") not in view.target_ids:
-        st.session_state["target"] = view.target_ids[0]
+    memory: dict[str, str] = st.session_state.setdefault(_TARGET_MEMORY_KEY, {})
+    target = st.session_state.get("target")
+    if target is None and not live_part.history_replay():
+        target = memory.get(view.pair.code)
+    if target not in view.target_ids:
+        target = view.target_ids[0]
+    st.session_state["target"] = target
+    memory[view.pair.code] = target
+
+
+#: Session key: {pair code: the target last chosen for it}, kept while other pages run.
+_TARGET_MEMORY_KEY = "_tracker_target_by_pair"
 
 
 def _control_widgets(view: _View) -> tuple[Controls, TrackedTarget | None]:

@@ -57,6 +57,12 @@ def _remember_url() -> None:
     st.session_state[_URL_MEMO] = {"url": _url_now(), "state": _snapshot()}
 
 
+def history_replay() -> bool:
+    """True when this run replays an address: the browser's Back or Forward."""
+    ctx = get_script_run_ctx()
+    return bool(ctx is not None and getattr(ctx, "is_history_navigation", False))
+
+
 def adopt_url(specs_for: Callable[[], Mapping[str, ParamSpec]]) -> bool:
     """Read this module's URL parameters into the session when the address changed under it.
 
@@ -78,8 +84,7 @@ def adopt_url(specs_for: Callable[[], Mapping[str, ParamSpec]]) -> bool:
     # Any other change (a first visit, a return from another page, whose address holds no
     # parameters and whose run dropped the target selector's state, or the registry setting
     # the target) reads only what the address holds.
-    ctx = get_script_run_ctx()
-    replay = bool(ctx is not None and getattr(ctx, "is_history_navigation", False))
+    replay = history_replay()
     first = memo is None or not replay or memo["state"] != _snapshot()
     changed = [k for k in URL_KEYS if first or memo["url"].get(k) != url[k]]
     present = {k: st.query_params.get_all(k) for k in changed if url[k] is not None}
