@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import re
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 from dashboard.app.live.page_head import HEAD_TAG, TAG_ID, PlotlyInHead, with_head_tag
@@ -64,7 +65,10 @@ def _call(app, method: str = "GET", path: str = "/") -> tuple[dict, bytes]:
         sent.append(message)
 
     scope = {"type": "http", "method": method, "path": path, "headers": []}
-    asyncio.run(PlotlyInHead(app)(scope, receive, send))
+    # In a thread of its own: after the browser tests, Playwright's sync API keeps an event loop
+    # running in this one, and asyncio.run refuses to start another there.
+    with ThreadPoolExecutor(1) as pool:
+        pool.submit(asyncio.run, PlotlyInHead(app)(scope, receive, send)).result()
     start = sent[0]
     assert start["type"] == "http.response.start"
     headers = {k.decode(): v.decode() for k, v in start["headers"]}
