@@ -196,8 +196,8 @@ def test_static_javascript_comes_gzipped_then_from_the_cache(proxy: Running) -> 
     assert plain.raw.read(decode_content=False) == bundle.read_bytes()
 
 
-def test_pages_ask_for_the_plotly_bundle_at_once(proxy: Running) -> None:
-    """The HTML names the plotly.js the home page draws with (the live scenario's versioned copy,
+def test_the_tracker_page_asks_for_the_plotly_bundle_at_once(proxy: Running) -> None:
+    """The tracker's HTML names the plotly.js it draws with (the live scenario's versioned copy,
     not Streamlit's bundle, which only other pages load) in a `Link: rel=preload; as=script`
     header, so a far visitor's browser fetches it with the rest; through the proxy it comes
     gzipped (under half of the file) and, asked again, from the cache."""
@@ -216,7 +216,9 @@ def test_pages_ask_for_the_plotly_bundle_at_once(proxy: Running) -> None:
         statuses.append(answer.headers.get("X-Cache-Status"))
     assert statuses[1] == "HIT", statuses
     health = requests.get(proxy.url + "/_stcore/health", timeout=10)
-    assert "Link" not in health.headers  # only pages preload
+    assert "Link" not in health.headers  # only the tracker's page preloads
+    other = requests.get(proxy.url + "/mirror", timeout=10)
+    assert other.headers["Content-Type"].startswith("text/html") and "Link" not in other.headers
 
 
 def test_load_client_sessions_through_the_proxy_have_no_errors(proxy: Running) -> None:
