@@ -174,6 +174,21 @@ def test_uploads_reach_the_worker_that_holds_the_session(proxy: Running) -> None
         assert _upload(proxy.url, {**cookies, "td_route": other}, session_id, 99) == 400
 
 
+def _gzipped_then_cached(url: str, file: Path, accepts: tuple[str, str]) -> None:
+    """Ask the proxy for ``url`` twice, with these Accept-Encoding lines: both answers are
+    gzip-encoded, under half of ``file``, decompress to exactly it, and the second comes from
+    the proxy's cache."""
+    statuses = []
+    for accept in accepts:
+        answer = requests.get(url, headers={"Accept-Encoding": accept}, stream=True, timeout=30)
+        wire = answer.raw.read(decode_content=False)
+        assert answer.headers.get("Content-Encoding") == "gzip"
+        assert len(wire) < file.stat().st_size / 2
+        assert gzip.decompress(wire) == file.read_bytes()
+        statuses.append(answer.headers.get("X-Cache-Status"))
+    assert statuses[1] == "HIT", statuses
+
+
 def test_static_javascript_comes_gzipped_then_from_the_cache(proxy: Running) -> None:
     """Plotly's bundle (4.7 MB, minified JavaScript) gzips to about 30% of its size (1.42 MB
     measured with zlib level 6), so the bytes on the wire must be under half of the file and
@@ -181,16 +196,8 @@ def test_static_javascript_comes_gzipped_then_from_the_cache(proxy: Running) -> 
     with another Accept-Encoding line, is a HIT."""
     bundle = next(STATIC_JS.glob("PlotlyChart.*.js"))
     url = f"{proxy.url}/static/js/{bundle.name}"
-    statuses = []
     # Two browsers that both accept gzip but say so differently share the compressed copy.
-    for accept in ("gzip", "gzip, deflate, br, zstd"):
-        answer = requests.get(url, headers={"Accept-Encoding": accept}, stream=True, timeout=30)
-        wire = answer.raw.read(decode_content=False)
-        assert answer.headers.get("Content-Encoding") == "gzip"
-        assert len(wire) < bundle.stat().st_size / 2
-        assert gzip.decompress(wire) == bundle.read_bytes()
-        statuses.append(answer.headers.get("X-Cache-Status"))
-    assert statuses[1] == "HIT", statuses
+    _gzipped_then_cached(url, bundle, ("gzip", "gzip, deflate, br, zstd"))
     plain = requests.get(url, headers={"Accept-Encoding": "identity"}, stream=True, timeout=30)
     assert "Content-Encoding" not in plain.headers
     assert plain.raw.read(decode_content=False) == bundle.read_bytes()
@@ -204,17 +211,7 @@ def test_the_tracker_page_asks_for_the_plotly_bundle_at_once(proxy: Running) -> 
     page = requests.get(proxy.url + "/", timeout=10)
     link = page.headers.get("Link", "")
     assert link == f"<{PLOTLY_URL}>; rel=preload; as=script"
-    statuses = []
-    for _ in range(2):
-        answer = requests.get(
-            proxy.url + PLOTLY_URL, headers={"Accept-Encoding": "gzip"}, stream=True, timeout=30
-        )
-        wire = answer.raw.read(decode_content=False)
-        assert answer.headers.get("Content-Encoding") == "gzip"
-        assert len(wire) < PLOTLY_JS.stat().st_size / 2
-        assert gzip.decompress(wire) == PLOTLY_JS.read_bytes()
-        statuses.append(answer.headers.get("X-Cache-Status"))
-    assert statuses[1] == "HIT", statuses
+    _gzipped_then_cached(proxy.url + PLOTLY_URL, PLOTLY_JS, ("gzip", "gzip"))
     health = requests.get(proxy.url + "/_stcore/health", timeout=10)
     assert "Link" not in health.headers  # only the tracker's page preloads
     other = requests.get(proxy.url + "/mirror", timeout=10)
